@@ -31,7 +31,7 @@ py::object from_json(const nlohmann::ordered_json& j) {
 }
 
 // Decodes a byte stream; returns {"packets": [...], "error": {...} or None}.
-py::object decode(py::bytes data, const std::string& version, const std::string& sender) {
+py::object py_decode(py::bytes data, const std::string& version, const std::string& sender) {
   const std::string bytes = data;
   StreamOptions options;
   options.sender = sender_arg(sender);
@@ -54,7 +54,7 @@ py::object decode(py::bytes data, const std::string& version, const std::string&
   return from_json(out);
 }
 
-py::bytes encode(py::object packet, const std::string& version, const std::string& sender) {
+py::bytes py_encode(py::object packet, const std::string& version, const std::string& sender) {
   const std::string text = py::str(py::module_::import("json").attr("dumps")(packet));
   TextStore store;
   auto parsed = packet_from_json(nlohmann::ordered_json::parse(text), version_arg(version), store);
@@ -71,8 +71,8 @@ py::bytes encode(py::object packet, const std::string& version, const std::strin
 
 PYBIND11_MODULE(_core, m) {
   m.doc() = "mqttsim native core";
-  m.def("decode", &decode, py::arg("data"), py::arg("version") = "3.1.1",
+  m.def("decode", &py_decode, py::arg("data"), py::arg("version") = "3.1.1",
         py::arg("sender") = "client", "Decode an MQTT byte stream into packet dicts.");
-  m.def("encode", &encode, py::arg("packet"), py::arg("version") = "3.1.1",
+  m.def("encode", &py_encode, py::arg("packet"), py::arg("version") = "3.1.1",
         py::arg("sender") = "client", "Encode one packet dict (decode's format) to bytes.");
 }

@@ -3,6 +3,7 @@
 // complete packets.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <variant>
@@ -88,7 +89,8 @@ class StreamDecoder {
   // Returns the length of the first packet of [p, end), 0 when more bytes are needed, or sets
   // error_ and returns SIZE_MAX.
   std::size_t frame_length(const std::uint8_t* p, const std::uint8_t* end);
-  Status decode_frame(ByteView frame, Packet& out);
+  Status decode_frame(ByteView frame, Packet& out);  // the frame frame_length just measured
+  void learn_first_bytes();  // fills first_byte_ok_ for the current version
   Status fail(Malformed error);
 
   StreamOptions options_;
@@ -98,6 +100,10 @@ class StreamDecoder {
   Malformed error_;
   bool dead_ = false;
   std::size_t pending_pos_ = 0;  // bytes of pending_ handed out by the last next()
+  std::size_t frame_header_size_ = 0;  // of the frame frame_length measured last
+  // Which first bytes (type, flags) pass check_first_byte for this version and sender: one
+  // table lookup per packet instead of the checks.
+  std::array<bool, 256> first_byte_ok_{};
   std::uint64_t packets_decoded_ = 0;
 };
 

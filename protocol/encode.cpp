@@ -4,6 +4,7 @@
 #include <type_traits>
 
 #include "protocol/codec.hpp"
+#include "protocol/packet_reader.hpp"
 
 namespace mqttsim::protocol {
 namespace {
@@ -184,23 +185,23 @@ std::uint8_t first_byte(const Packet& packet) {
   return static_cast<std::uint8_t>(type << 4 | flags);
 }
 
-std::size_t body_size(const Packet& packet, Version version) {
+}  // namespace
+
+std::size_t detail::body_size(const Packet& packet, Version version) {
   SizeCounter counter;
   std::visit([&](const auto& p) { write_body(p, version, counter); }, packet);
   return counter.size();
 }
 
-}  // namespace
-
 std::size_t encoded_size(const Packet& packet, Version version) {
-  const std::size_t body = body_size(packet, version);
+  const std::size_t body = detail::body_size(packet, version);
   return 1 + varint_size(static_cast<std::uint32_t>(body)) + body;
 }
 
 std::optional<Malformed> encode(const Packet& packet, Version version, Sender sender,
                                 std::vector<std::uint8_t>& out) {
-  if (auto error = validate(packet, version, sender)) return error;
-  const std::size_t body = body_size(packet, version);
+  std::size_t body = 0;
+  if (auto error = detail::validate_sized(packet, version, sender, {}, body)) return error;
   out.reserve(out.size() + 5 + body);
   WireWriter writer(out);
   writer.u8(first_byte(packet));

@@ -69,6 +69,12 @@ std::optional<Malformed> check_first_byte(std::uint8_t first_byte, Version versi
 std::optional<Malformed> decode_framed(ByteView packet, std::size_t header_size, Version version,
                                        Sender sender, const DecodeLimits& limits, Packet& out);
 
+// validate(), also returning the body size it computed, so encode() sizes the packet once.
+std::optional<Malformed> validate_sized(const Packet& packet, Version version, Sender sender,
+                                        const DecodeLimits& limits, std::size_t& body_size);
+// The Remaining Length of `packet` (defined next to the encoder's writers).
+std::size_t body_size(const Packet& packet, Version version);
+
 // The value range of numeric properties (Receive Maximum > 0, Topic Alias > 0, ...), shared
 // by the decoder and by validate() so the encoder never writes what the decoder refuses.
 std::optional<Malformed> check_property_value(PropertyId id, std::uint32_t value, PacketMask where,

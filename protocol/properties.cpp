@@ -179,8 +179,18 @@ std::string_view property_spec_ref(PropertyId id, PacketMask where) {
   return "MQTT-5.0 §2.2.2.2";
 }
 
+// Field by field rather than `*this == Properties{}`: this runs for every encoded ack and
+// every reused PUBLISH, and building a temporary to compare against costs several times more.
 bool Properties::empty() const {
-  return *this == Properties{};
+  return !payload_format_indicator && !message_expiry_interval_s && !content_type &&
+         !response_topic && !correlation_data && subscription_identifiers.empty() &&
+         !session_expiry_interval_s && !assigned_client_identifier && !server_keep_alive_s &&
+         !authentication_method && !authentication_data && !request_problem_information &&
+         !will_delay_interval_s && !request_response_information && !response_information &&
+         !server_reference && !reason_string && !receive_maximum && !topic_alias_maximum &&
+         !topic_alias && !maximum_qos && !retain_available && user_properties.empty() &&
+         !maximum_packet_size_bytes && !wildcard_subscription_available &&
+         !subscription_identifier_available && !shared_subscription_available;
 }
 
 }  // namespace mqttsim::protocol

@@ -16,6 +16,7 @@ constexpr std::size_t kFailed = std::numeric_limits<std::size_t>::max();
 StreamDecoder::StreamDecoder(StreamOptions options) : options_(std::move(options)) {
   // Without a version the stream can only start with the CONNECT that announces it.
   if (!options_.version) options_.enforce_connect_order = true;
+  learn_first_bytes();
 }
 
 void StreamDecoder::feed(ByteView bytes) {
@@ -34,10 +35,18 @@ StreamDecoder::Status StreamDecoder::fail(Malformed error) {
   return Status::malformed;
 }
 
+void StreamDecoder::learn_first_bytes() {
+  const Version version = options_.version.value_or(Version::v5);
+  for (unsigned byte = 0; byte < 256; ++byte) {
+    first_byte_ok_[byte] =
+        !detail::check_first_byte(static_cast<std::uint8_t>(byte), version, options_.sender);
+  }
+}
+
 std::size_t StreamDecoder::frame_length(const std::uint8_t* p, const std::uint8_t* end) {
   if (p == end) return 0;
   const auto type = static_cast<PacketType>(p[0] >> 4);
-  if (options_.enforce_connect_order) {
+  if (options_.enforce_connect_order) [[unlikely]] {
     if (packets_decoded_ == 0 && type != PacketType::connect) {
       error_ = {ErrorKind::protocol_error,
                 "first packet is " + std::string(packet_type_name(type)) + ", not CONNECT",
@@ -50,8 +59,8 @@ std::size_t StreamDecoder::frame_length(const std::uint8_t* p, const std::uint8_
     }
   }
   const Version version = options_.version.value_or(Version::v5);
-  if (auto error = detail::check_first_byte(p[0], version, options_.sender)) {
-    error_ = *std::move(error);
+  if (!first_byte_ok_[p[0]]) [[unlikely]] {
+    error_ = *detail::check_first_byte(p[0], version, options_.sender);
     return kFailed;
   }
   std::uint32_t remaining = 0;
@@ -70,7 +79,8 @@ std::size_t StreamDecoder::frame_length(const std::uint8_t* p, const std::uint8_
       break;
   }
   const std::size_t total = 1 + length_size + remaining;
-  if (total > options_.limits.max_packet_size_bytes) {
+  frame_header_size_ = 1 + length_size;
+  if (total > options_.limits.max_packet_size_bytes) [[unlikely]] {
     error_ = {ErrorKind::packet_too_large,
               std::string(packet_type_name(type)) + " of " + std::to_string(total) +
                   " bytes exceeds the Maximum Packet Size of " +
@@ -83,15 +93,14 @@ std::size_t StreamDecoder::frame_length(const std::uint8_t* p, const std::uint8_
 
 StreamDecoder::Status StreamDecoder::decode_frame(ByteView frame, Packet& out) {
   const Version version = options_.version.value_or(Version::v5);
-  std::uint32_t remaining = 0;
-  std::size_t length_size = 0;  // frame_length already accepted this header
-  decode_varint(frame.data() + 1, frame.data() + frame.size(), remaining, length_size);
-  const std::size_t header_size = 1 + length_size;
-  if (auto error = detail::decode_framed(frame, header_size, version, options_.sender,
+  if (auto error = detail::decode_framed(frame, frame_header_size_, version, options_.sender,
                                          options_.limits, out)) {
     return fail(*std::move(error));
   }
-  if (!options_.version) options_.version = std::get<Connect>(out).version;
+  if (!options_.version) {
+    options_.version = std::get<Connect>(out).version;
+    learn_first_bytes();
+  }
   last_packet_ = frame;
   ++packets_decoded_;
   return Status::packet;

@@ -11,6 +11,10 @@
 
 #include "protocol/utf8.hpp"
 
+#if defined(__SSE2__)
+#include <emmintrin.h>  // SSE2 is part of the x86-64 baseline: no -march flag needed
+#endif
+
 namespace mqttsim::protocol {
 namespace {
 
@@ -136,7 +140,27 @@ NameScan scan_topic_name(std::string_view name, std::size_t max_levels) {
 // of nearly every real topic, settled in one pass that does check_utf8's and scan_topic_name's
 // work (control characters are only discouraged, so they may stay). False only means "take the
 // general path".
+#if defined(__SSE2__)
+// 16 bytes at a time: no byte with the high bit set, no NUL, no '+' or '#'.
+bool plain_ascii_block(const char* p) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));
+  const __m128i bad = _mm_or_si128(
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('+')), _mm_cmpeq_epi8(v, _mm_set1_epi8('#'))),
+      _mm_or_si128(_mm_cmpeq_epi8(v, _mm_setzero_si128()), v));
+  return _mm_movemask_epi8(bad) == 0;
+}
+#endif
+
 bool is_plain_ascii_name(std::string_view name) {
+#if defined(__SSE2__)
+  if (name.size() >= 16) {
+    std::size_t i = 0;
+    for (; name.size() - i > 16; i += 16) {
+      if (!plain_ascii_block(name.data() + i)) return false;
+    }
+    return plain_ascii_block(name.data() + name.size() - 16);  // overlapping last block
+  }
+#endif
   const auto test = [&](std::size_t at) {
     std::uint64_t word = 0;
     std::memcpy(&word, name.data() + at, sizeof word);

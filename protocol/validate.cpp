@@ -243,6 +243,13 @@ Error check_packet(const Packet& packet, Version v, Sender sender, const DecodeL
 
 std::optional<Malformed> validate(const Packet& packet, Version version, Sender sender,
                                   const DecodeLimits& limits) {
+  std::size_t body_size = 0;
+  return detail::validate_sized(packet, version, sender, limits, body_size);
+}
+
+std::optional<Malformed> detail::validate_sized(const Packet& packet, Version version,
+                                                Sender sender, const DecodeLimits& limits,
+                                                std::size_t& body_size) {
   const PacketType type = packet_type(packet);
   if (!may_send(sender, type, version)) {
     return invalid(std::string(packet_type_name(type)) + " may not be sent by a " +
@@ -252,11 +259,19 @@ std::optional<Malformed> validate(const Packet& packet, Version version, Sender 
                    ErrorKind::protocol_error);
   }
   if (auto error = check_packet(packet, version, sender, limits)) return error;
-  const std::size_t size = encoded_size(packet, version);
-  if (size - 1 - varint_size(static_cast<std::uint32_t>(size)) > kVarintMax ||
-      size > limits.max_packet_size_bytes) {
-    return invalid("packet of " + std::to_string(size) + " bytes is larger than allowed",
-                   "MQTT-3.1.2-24", ErrorKind::packet_too_large);
+  body_size = detail::body_size(packet, version);
+  if (body_size > kVarintMax) {
+    return invalid("packet body of " + std::to_string(body_size) +
+                       " bytes exceeds the largest Remaining Length, 268435455",
+                   detail::remaining_length_ref(version), ErrorKind::packet_too_large);
+  }
+  const std::size_t total = 1 + varint_size(static_cast<std::uint32_t>(body_size)) + body_size;
+  if (total > limits.max_packet_size_bytes) {
+    return invalid("packet of " + std::to_string(total) +
+                       " bytes exceeds the Maximum Packet Size of " +
+                       std::to_string(limits.max_packet_size_bytes),
+                   sender == Sender::server ? "MQTT-3.1.2-24" : "MQTT-3.2.2-15",
+                   ErrorKind::packet_too_large);
   }
   return std::nullopt;
 }

@@ -14,7 +14,7 @@ namespace {
 
 Publish sample_publish() {
   static const std::string payload =
-      R"({"device":"TempSensor-0042","temperature_c":21.75,"seq":123456})";  // 64 bytes
+      R"({"device":"TempSensor-0042","temperature_c":21.75,"seq":1234567})";  // 64 bytes
   Publish p;
   p.qos = QoS::at_least_once;
   p.packet_id = 4242;
