@@ -92,6 +92,11 @@ int run_encode(const EncodeArgs& args) {
     return kExitUsage;
   }
   Version version = *parse_version(args.version);
+  // decode's whole output names its version; it wins over the --mqtt default.
+  if (doc.is_object() && doc.contains("version") && doc["version"].is_string() &&
+      doc.contains("packets")) {
+    if (auto v = parse_version(doc["version"].get<std::string>())) version = *v;
+  }
   std::vector<std::uint8_t> bytes;
   const std::vector<json> packets = packet_list(doc);
   for (std::size_t i = 0; i < packets.size(); ++i) {

@@ -54,7 +54,7 @@ std::optional<Malformed> encode(const Packet& packet, Version version, Sender se
 
 struct StreamOptions {
   Sender sender = Sender::client;
-  // nullopt on the server side before CONNECT: the CONNECT's protocol level sets it.
+  // nullopt on the server side before CONNECT. A CONNECT always sets it to its own level.
   std::optional<Version> version;
   DecodeLimits limits;
   // Server side: the first packet must be CONNECT (MQTT-3.1.0-1) and a second CONNECT is a

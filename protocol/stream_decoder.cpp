@@ -97,8 +97,10 @@ StreamDecoder::Status StreamDecoder::decode_frame(ByteView frame, Packet& out) {
                                          options_.limits, out)) {
     return fail(*std::move(error));
   }
-  if (!options_.version) {
-    options_.version = std::get<Connect>(out).version;
+  // The CONNECT names the protocol of the whole connection, whatever was assumed before it.
+  if (const auto* connect = std::get_if<Connect>(&out);
+      connect != nullptr && options_.version != connect->version) {
+    options_.version = connect->version;
     learn_first_bytes();
   }
   last_packet_ = frame;

@@ -189,7 +189,8 @@ Error check_sub_ack(const Ack& p, PacketType type, Version v, Sender sender) {
     return invalid("UNSUBACK reason codes need MQTT 5.0", "MQTT-5.0 §3.11.3");
   }
   if (p.reason_codes.empty()) {
-    return invalid(std::string(packet_type_name(type)) + " has no reason codes", "MQTT-5.0 §3.9.3",
+    return invalid(std::string(packet_type_name(type)) + " has no reason codes",
+                   type == PacketType::suback ? "MQTT-5.0 §3.9.3" : "MQTT-5.0 §3.11.3",
                    ErrorKind::protocol_error);
   }
   for (ReasonCode code : p.reason_codes) {
