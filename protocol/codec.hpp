@@ -90,7 +90,7 @@ class StreamDecoder {
   // error_ and returns SIZE_MAX.
   std::size_t frame_length(const std::uint8_t* p, const std::uint8_t* end);
   Status decode_frame(ByteView frame, Packet& out);  // the frame frame_length just measured
-  void learn_first_bytes();  // fills first_byte_ok_ for the current version
+  void learn_first_bytes();                          // fills first_byte_ok_ for the current version
   Status fail(Malformed error);
 
   StreamOptions options_;
@@ -99,7 +99,7 @@ class StreamDecoder {
   ByteView last_packet_;
   Malformed error_;
   bool dead_ = false;
-  std::size_t pending_pos_ = 0;  // bytes of pending_ handed out by the last next()
+  std::size_t pending_pos_ = 0;        // bytes of pending_ handed out by the last next()
   std::size_t frame_header_size_ = 0;  // of the frame frame_length measured last
   // Which first bytes (type, flags) pass check_first_byte for this version and sender: one
   // table lookup per packet instead of the checks.

@@ -268,11 +268,10 @@ std::optional<Malformed> detail::validate_sized(const Packet& packet, Version ve
   }
   const std::size_t total = 1 + varint_size(static_cast<std::uint32_t>(body_size)) + body_size;
   if (total > limits.max_packet_size_bytes) {
-    return invalid("packet of " + std::to_string(total) +
-                       " bytes exceeds the Maximum Packet Size of " +
-                       std::to_string(limits.max_packet_size_bytes),
-                   sender == Sender::server ? "MQTT-3.1.2-24" : "MQTT-3.2.2-15",
-                   ErrorKind::packet_too_large);
+    return invalid(
+        "packet of " + std::to_string(total) + " bytes exceeds the Maximum Packet Size of " +
+            std::to_string(limits.max_packet_size_bytes),
+        sender == Sender::server ? "MQTT-3.1.2-24" : "MQTT-3.2.2-15", ErrorKind::packet_too_large);
   }
   return std::nullopt;
 }
