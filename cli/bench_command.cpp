@@ -28,6 +28,8 @@ void add_bench_command(CLI::App& app, int& exit_code) {
       ->check(CLI::Range(1, 1000));
   codec->add_option("--chunk", options->chunk_bytes, "Bytes fed to the stream decoder at a time")
       ->check(CLI::Range(1, 1 << 24));
+  codec->add_option("--write-stream", options->stream_path,
+                    "Also write the encoded packet stream to this file (for peer benchmarks)");
   codec->callback([options, &exit_code] {
     const auto result = protocol::bench::run_codec_bench(*options);
     std::printf(

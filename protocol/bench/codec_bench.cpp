@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <stdexcept>
 
 #include "protocol/codec.hpp"
@@ -71,6 +72,12 @@ CodecBenchResult run_codec_bench(const CodecBenchOptions& o) {
   std::vector<std::uint8_t> stream;
   stream.reserve(o.packets * 100);
   time_encode(packet, stream, o);  // also builds the decode input
+  if (!o.stream_path.empty()) {
+    std::ofstream out(o.stream_path, std::ios::binary);
+    out.write(reinterpret_cast<const char*>(stream.data()),
+              static_cast<std::streamsize>(stream.size()));
+    if (!out) throw std::runtime_error("cannot write " + o.stream_path);
+  }
   CodecBenchResult result;
   result.packets = o.packets;
   result.packet_size_bytes = stream.size() / o.packets;

@@ -17,6 +17,7 @@ struct CodecBenchOptions {
   std::size_t repetitions = 7;          // the median of these is reported
   std::size_t chunk_bytes = 64 * 1024;  // fed to the stream decoder like socket reads
   Version version = Version::v3_1_1;
+  std::string stream_path;  // if set, the encoded stream is also written here (for peers)
 };
 
 struct Throughput {
