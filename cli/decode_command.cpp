@@ -11,6 +11,7 @@
 #include "cli/commands.hpp"
 #include "cli/hex.hpp"
 #include "protocol/codec.hpp"
+#include "protocol/lint.hpp"
 #include "protocol/mqttsn.hpp"
 #include "protocol/mqttsn_json.hpp"
 #include "protocol/packet_json.hpp"
@@ -64,7 +65,12 @@ json decode_mqtt(const std::vector<std::uint8_t>& bytes, const DecodeArgs& args,
   while ((status = decoder.next(packet)) == StreamDecoder::Status::packet) {
     const Version v = *decoder.version();
     const std::size_t size = decoder.last_packet_bytes().size();
-    packets.push_back({{"offset", offset}, {"size_bytes", size}, {"packet", to_json(packet, v)}});
+    json entry = {{"offset", offset}, {"size_bytes", size}, {"packet", to_json(packet, v)}};
+    for (const Finding& f : lint(packet, v)) {
+      entry["findings"].push_back(
+          {{"field", f.field}, {"message", f.message}, {"spec_ref", f.spec_ref}});
+    }
+    packets.push_back(entry);
     offset += size;
   }
   out["version"] = version_name(decoder.version().value_or(Version::v3_1_1));
