@@ -1,0 +1,278 @@
+// QoS flows through the broker: inbound PUBLISH (topic aliases, feature checks, the QoS 2
+// receiver state), routing to matching sessions, and outbound delivery with an inflight
+// window, packet id allocation, offline queues and redelivery on resume.
+#include <algorithm>
+
+#include "protocol/broker/broker_impl.hpp"
+#include "protocol/topic.hpp"
+
+namespace mqttsim::protocol {
+
+namespace {
+Violation bad_publish(ReasonCode code, std::string reason, std::string_view ref) {
+  return {code, std::move(reason), ref};
+}
+}  // namespace
+
+void BrokerCore::Impl::on_publish(Connection& c, Publish& p, TimeNs now) {
+  // 5.0 Topic Alias: a name sets the alias, an empty name uses it (§3.3.2.3.4).
+  if (const auto alias = p.properties.topic_alias) {
+    if (*alias > config.topic_alias_maximum) {
+      return violation(
+          c, now,
+          bad_publish(ReasonCode::topic_alias_invalid,
+                      "Topic Alias " + std::to_string(*alias) + " is above the Topic Alias Maximum",
+                      "MQTT-3.3.2-9"));
+    }
+    if (!p.topic.empty()) {
+      c.inbound_aliases[*alias] = std::string(p.topic);
+    } else {
+      auto known = c.inbound_aliases.find(*alias);
+      if (known == c.inbound_aliases.end()) {
+        return violation(c, now,
+                         bad_publish(ReasonCode::protocol_error,
+                                     "Topic Alias " + std::to_string(*alias) +
+                                         " was never set on this connection",
+                                     "MQTT-5.0 §3.3.4"));
+      }
+      p.topic = known->second;
+    }
+  }
+  if (p.qos > config.maximum_qos) {
+    return violation(c, now,
+                     bad_publish(ReasonCode::qos_not_supported,
+                                 "PUBLISH QoS above the server's Maximum QoS", "MQTT-3.2.2-11"));
+  }
+  if (p.retain && !config.retain_available) {
+    return violation(c, now,
+                     bad_publish(ReasonCode::retain_not_supported,
+                                 "RETAIN set but Retain Available is 0", "MQTT-3.2.2-14"));
+  }
+  Session& s = state.sessions.at(c.client_id);
+  if (p.qos == QoS::exactly_once) {
+    // A repeated QoS 2 id before its PUBREL is not a new message (MQTT-4.3.3-9 / -10).
+    if (s.awaiting_pubrel.count(p.packet_id) != 0) return send(c, Pubrec{p.packet_id, {}, {}});
+    if (s.awaiting_pubrel.size() >= config.receive_maximum) {
+      return violation(
+          c, now,
+          bad_publish(ReasonCode::receive_maximum_exceeded,
+                      "more unacknowledged QoS 2 PUBLISH than Receive Maximum", "MQTT-3.3.4-9"));
+    }
+    s.awaiting_pubrel.insert(p.packet_id);
+  }
+  auto message = std::make_shared<Message>(
+      make_message(p, p.topic, c.client_id, state.next_message_sequence++, now));
+  ++metrics.messages_received;
+  if (p.retain) {  // an empty payload clears the retained message (MQTT-3.3.1-10 / -6)
+    if (message->payload.empty())
+      state.retained.erase(message->topic);
+    else
+      state.retained[message->topic] = message;
+  }
+  const std::size_t matched = route(message, now);
+  events.push_back(broker_event::MessagePublished{message->sequence, c.client_id, message->topic,
+                                                  message->qos, matched});
+  const ReasonCode ack_code =
+      is_v5(c.version) && matched == 0 ? ReasonCode::no_matching_subscribers : ReasonCode::success;
+  if (p.qos == QoS::at_least_once) send(c, Puback{p.packet_id, ack_code, {}});
+  if (p.qos == QoS::exactly_once) send(c, Pubrec{p.packet_id, ack_code, {}});
+}
+
+void BrokerCore::Impl::on_pubrel(Connection& c, std::uint16_t id) {
+  Session& s = state.sessions.at(c.client_id);
+  const bool known = s.awaiting_pubrel.erase(id) != 0;
+  send(c, Pubcomp{id, known ? ReasonCode::success : ReasonCode::packet_identifier_not_found, {}});
+}
+
+namespace {
+template <typename Pred>
+std::deque<Inflight>::iterator find_inflight(Session& s, std::uint16_t id, Pred stage_ok) {
+  return std::find_if(s.inflight.begin(), s.inflight.end(),
+                      [&](const Inflight& f) { return f.packet_id == id && stage_ok(f.stage); });
+}
+}  // namespace
+
+void BrokerCore::Impl::on_puback(Connection& c, std::uint16_t id, TimeNs now) {
+  Session& s = state.sessions.at(c.client_id);
+  auto it =
+      find_inflight(s, id, [](OutboundStage st) { return st == OutboundStage::awaiting_puback; });
+  if (it == s.inflight.end()) return;  // late or duplicate: nothing is waiting for it
+  s.inflight.erase(it);
+  pump(s, c, now);
+}
+
+void BrokerCore::Impl::on_pubrec(Connection& c, const Pubrec& p, TimeNs now) {
+  Session& s = state.sessions.at(c.client_id);
+  auto it = find_inflight(s, p.packet_id, [](OutboundStage st) {
+    return st == OutboundStage::awaiting_pubrec || st == OutboundStage::awaiting_pubcomp;
+  });
+  if (it == s.inflight.end()) {
+    return send(c, Pubrel{p.packet_id, ReasonCode::packet_identifier_not_found, {}});
+  }
+  if (reason_code_is_failure(static_cast<std::uint8_t>(p.reason_code))) {
+    s.inflight.erase(it);  // the receiver refused it: the flow ends here (§4.3.3)
+    return pump(s, c, now);
+  }
+  it->stage = OutboundStage::awaiting_pubcomp;
+  send(c, Pubrel{p.packet_id, ReasonCode::success, {}});
+}
+
+void BrokerCore::Impl::on_pubcomp(Connection& c, std::uint16_t id, TimeNs now) {
+  Session& s = state.sessions.at(c.client_id);
+  auto it =
+      find_inflight(s, id, [](OutboundStage st) { return st == OutboundStage::awaiting_pubcomp; });
+  if (it == s.inflight.end()) return;
+  s.inflight.erase(it);
+  pump(s, c, now);
+}
+
+// Every session with a matching subscription gets one copy: at the highest granted QoS among
+// its matching subscriptions, with all their identifiers (5.0 §3.3.4 allows one copy per
+// subscription too; one copy is the choice here). A shared subscription delivers to one member.
+std::size_t BrokerCore::Impl::route(const MessagePtr& message, TimeNs now) {
+  struct Match {
+    Session* session;
+    Delivery delivery;
+  };
+  std::vector<Match> matches;
+  std::map<std::string, std::vector<std::pair<Session*, const SubscriptionEntry*>>> shared;
+  for (auto& [client_id, s] : state.sessions) {
+    Match* mine = nullptr;
+    for (const auto& [filter, entry] : s.subscriptions) {
+      std::string_view inner = filter;
+      const auto share = is_v5(s.version) ? parse_shared_subscription(filter) : std::nullopt;
+      if (share) inner = share->filter;
+      if (!topic_matches(inner, message->topic)) continue;
+      if (share) {
+        shared[filter].push_back({&s, &entry});
+        continue;
+      }
+      if (entry.options.no_local && client_id == message->publisher_client_id) continue;
+      if (mine == nullptr) {
+        matches.push_back({&s, Delivery{message, QoS::at_most_once, false, {}}});
+        mine = &matches.back();
+      }
+      mine->delivery.qos =
+          std::max(mine->delivery.qos, std::min(message->qos, entry.options.max_qos));
+      mine->delivery.retain =
+          mine->delivery.retain || (entry.options.retain_as_published && message->retain);
+      if (entry.identifier) mine->delivery.subscription_identifiers.push_back(*entry.identifier);
+    }
+  }
+  // Shared groups: round robin over the members in client id order (deterministic).
+  for (auto& [filter, members] : shared) {
+    const std::size_t pick = share_cursor[filter]++ % members.size();
+    const auto [s, entry] = members[pick];
+    Delivery d{message, std::min(message->qos, entry->options.max_qos), false, {}};
+    if (entry->identifier) d.subscription_identifiers.push_back(*entry->identifier);
+    matches.push_back({s, std::move(d)});
+  }
+  for (Match& m : matches) deliver(*m.session, std::move(m.delivery), now);
+  return matches.size();
+}
+
+void BrokerCore::Impl::deliver(Session& s, Delivery d, TimeNs now) {
+  Connection* c = connection_of(s);
+  if (c == nullptr) {
+    if (d.qos == QoS::at_most_once && !config.queue_qos0_offline) return;
+    return enqueue(s, std::move(d));
+  }
+  if (d.qos != QoS::at_most_once &&
+      (!s.queue.empty() || s.inflight.size() >= c->client_receive_maximum)) {
+    return enqueue(s, std::move(d));  // behind earlier messages: order is kept (MQTT-4.6.0-6)
+  }
+  transmit_publish(s, *c, std::move(d), now);
+}
+
+void BrokerCore::Impl::enqueue(Session& s, Delivery d) {
+  if (s.queue.size() >= config.max_queued_messages) {
+    ++metrics.messages_dropped_queue_full;
+    if (config.queue_drop_policy == QueueDropPolicy::drop_newest) {
+      return drop(s, *d.message, "queue full (newest dropped)");
+    }
+    drop(s, *s.queue.front().message, "queue full (oldest dropped)");
+    s.queue.pop_front();
+  }
+  s.queue.push_back(std::move(d));
+}
+
+void BrokerCore::Impl::drop(const Session& s, const Message& m, std::string reason) {
+  events.push_back(broker_event::MessageDropped{m.sequence, s.client_id, std::move(reason)});
+}
+
+void BrokerCore::Impl::pump(Session& s, Connection& c, TimeNs now) {
+  while (!s.queue.empty() && (s.queue.front().qos == QoS::at_most_once ||
+                              s.inflight.size() < c.client_receive_maximum)) {
+    Delivery d = std::move(s.queue.front());
+    s.queue.pop_front();
+    transmit_publish(s, c, std::move(d), now);
+  }
+}
+
+void BrokerCore::Impl::transmit_publish(Session& s, Connection& c, Delivery d, TimeNs now) {
+  if (d.message->expired(now)) {  // MQTT-3.3.2-5: not delivered once its interval has passed
+    ++metrics.messages_dropped_expired;
+    return drop(s, *d.message, "expired");
+  }
+  std::uint16_t id = 0;
+  if (d.qos != QoS::at_most_once) {
+    // The next id not in use; the window is at most 65535 so one is always free.
+    auto in_use = [&](std::uint16_t candidate) {
+      return std::any_of(s.inflight.begin(), s.inflight.end(),
+                         [&](const Inflight& f) { return f.packet_id == candidate; });
+    };
+    do {
+      id = s.next_packet_id;
+      s.next_packet_id =
+          static_cast<std::uint16_t>(s.next_packet_id == 65535 ? 1 : s.next_packet_id + 1);
+    } while (in_use(id));
+  }
+  if (!send_publish(c, d, id, /*dup=*/false, now)) return;
+  if (d.qos != QoS::at_most_once) {
+    const OutboundStage stage = d.qos == QoS::at_least_once ? OutboundStage::awaiting_puback
+                                                            : OutboundStage::awaiting_pubrec;
+    s.inflight.push_back(Inflight{id, stage, std::move(d)});
+  }
+}
+
+bool BrokerCore::Impl::send_publish(Connection& c, const Delivery& d, std::uint16_t packet_id,
+                                    bool dup, TimeNs now) {
+  Publish p = forward_publish(*d.message, now);
+  p.qos = d.qos;
+  p.retain = d.retain;
+  p.dup = dup;
+  p.packet_id = packet_id;
+  if (is_v5(c.version)) {
+    p.properties.subscription_identifiers = d.subscription_identifiers;
+  } else {
+    p.properties = Properties{};
+  }
+  // The client's Maximum Packet Size is a hard limit: drop what does not fit (MQTT-3.1.2-25).
+  if (encoded_size(p, c.version) > c.client_maximum_packet_size) {
+    ++metrics.messages_dropped_too_large;
+    events.push_back(broker_event::MessageDropped{d.message->sequence, c.client_id,
+                                                  "larger than the client's Maximum Packet Size"});
+    return false;
+  }
+  ++metrics.messages_delivered;
+  if (dup) ++metrics.messages_redelivered;
+  send(c, p);
+  return true;
+}
+
+// On a resumed session: unacknowledged PUBLISH again with DUP=1, PUBREL again, in the
+// original order (MQTT-4.4.0-1), then whatever queued while offline.
+void BrokerCore::Impl::resume(Session& s, Connection& c, TimeNs now) {
+  for (auto it = s.inflight.begin(); it != s.inflight.end();) {
+    if (it->stage == OutboundStage::awaiting_pubcomp) {
+      send(c, Pubrel{it->packet_id, ReasonCode::success, {}});
+    } else if (!send_publish(c, it->delivery, it->packet_id, /*dup=*/true, now)) {
+      it = s.inflight.erase(it);  // too large for this connection's client: dropped
+      continue;
+    }
+    ++it;
+  }
+  pump(s, c, now);
+}
+
+}  // namespace mqttsim::protocol
