@@ -1,9 +1,11 @@
-// `mqttsim bench codec`: prints codec throughput (median of repetitions). Further benchmarks
-// (kernel, ...) join as their issues land.
+// `mqttsim bench codec|kernel`: print codec throughput and simulation-kernel event rates (median
+// of repetitions). Further benchmarks (fleet, ...) join as their issues land.
 #include <cstdio>
 
 #include "cli/commands.hpp"
 #include "protocol/bench/codec_bench.hpp"
+#include "protocol/bench/routing_bench.hpp"
+#include "sim/bench/kernel_bench.hpp"
 
 namespace mqttsim::cli {
 namespace {
@@ -14,11 +16,72 @@ void print_line(const char* what, const protocol::bench::Throughput& t) {
               t.max_packets_per_s / 1e6);
 }
 
+void add_kernel_bench(CLI::App& bench, int& exit_code) {
+  auto options = std::make_shared<sim::bench::KernelBenchOptions>();
+  CLI::App* kernel = bench.add_subcommand(
+      "kernel", "Event-queue hold model: N pending, each event reschedules at +U(1 ns, 2 ms)");
+  kernel->add_option("--pending", options->pending, "Events pending at all times (N)")
+      ->check(CLI::Range(1, 10'000'000));
+  kernel->add_option("--events", options->events, "Events fired per repetition (M)")
+      ->check(CLI::Range(std::uint64_t{1}, std::uint64_t{10'000'000'000}));
+  kernel->add_option("--reps", options->repetitions, "Repetitions; the median is reported")
+      ->check(CLI::Range(1, 1000));
+  kernel->add_option("--seed", options->seed, "Seed of the delay stream");
+  kernel->callback([options, &exit_code] {
+    const auto result = sim::bench::run_kernel_bench(*options);
+    std::printf(
+        "kernel bench: hold model, %zu pending, %llu events per rep, %zu reps, median "
+        "reported, one core\n",
+        options->pending, static_cast<unsigned long long>(options->events), options->repetitions);
+    std::printf("hold    %8.2f M events/s   (min %.2f, max %.2f M events/s)\n",
+                result.median_events_per_s / 1e6, result.min_events_per_s / 1e6,
+                result.max_events_per_s / 1e6);
+    exit_code = kExitOk;
+  });
+}
+
+void add_routing_bench(CLI::App& bench, int& exit_code) {
+  auto options = std::make_shared<protocol::bench::RoutingBenchOptions>();
+  CLI::App* routing = bench.add_subcommand(
+      "routing", "Subscription index: 100k subscriptions, fan-out 1/10/1000, 1M distinct topics");
+  routing->add_option("--publishes", options->publishes, "Publishes per repetition")
+      ->check(CLI::Range(100, 100'000'000));
+  routing->add_option("--reps", options->repetitions, "Repetitions; the median is reported")
+      ->check(CLI::Range(1, 1000));
+  routing->add_flag("!--no-distinct", options->distinct_topics, "Skip the 1M distinct topics");
+  routing->callback([options, &exit_code] {
+    const auto r = protocol::bench::run_routing_bench(*options);
+    std::printf(
+        "routing bench: %zu subscriptions (%zu exact, %zu wildcard) of %zu subscribers, %zu trie "
+        "nodes, built in %.0f ms; %zu reps, median reported, one core\n",
+        r.subscriptions, r.exact_subscriptions, r.subscriptions - r.exact_subscriptions,
+        r.subscribers, r.trie_nodes, r.build_s * 1e3, options->repetitions);
+    if (r.index_bytes > 0) {  // 0 when the allocator cannot say (not glibc, or a sanitizer)
+      std::printf("index memory %.1f MB (%.0f bytes/subscription)\n",
+                  static_cast<double>(r.index_bytes) / 1e6,
+                  static_cast<double>(r.index_bytes) / static_cast<double>(r.subscriptions));
+    }
+    auto line = [](const char* what, const protocol::bench::RoutingFigures& f) {
+      std::printf("%-18s %8.2f M matches/s %8.2f M publishes/s  (min %.2f, max %.2f M matches/s)\n",
+                  what, f.median_matches_per_s / 1e6, f.median_publishes_per_s / 1e6,
+                  f.min_matches_per_s / 1e6, f.max_matches_per_s / 1e6);
+    };
+    for (const auto& f : r.fanouts) {
+      line(("fan-out " + std::to_string(f.fanout)).c_str(), f);
+    }
+    if (options->distinct_topics) line("1M distinct topics", r.distinct);
+    exit_code = kExitOk;
+  });
+}
+
 }  // namespace
 
 void add_bench_command(CLI::App& app, int& exit_code) {
   CLI::App* bench = app.add_subcommand("bench", "Benchmarks that print figures");
   bench->require_subcommand(1);
+  add_routing_bench(*bench, exit_code);
+  add_kernel_bench(*bench, exit_code);
+  add_broker_bench(*bench, exit_code);
   auto options = std::make_shared<protocol::bench::CodecBenchOptions>();
   CLI::App* codec = bench->add_subcommand(
       "codec", "Decode/encode throughput on identical QoS 1 PUBLISH packets (3.1.1, 95 bytes)");

@@ -16,5 +16,7 @@ inline constexpr int kExitNotBuilt = 3;
 void add_decode_command(CLI::App& app, int& exit_code);
 void add_encode_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
+void add_broker_command(CLI::App& app, int& exit_code);
+void add_broker_bench(CLI::App& bench, int& exit_code);  // a `bench` subcommand
 
 }  // namespace mqttsim::cli

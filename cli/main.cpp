@@ -13,7 +13,7 @@ void add_not_built(CLI::App& app, const std::string& name, const std::string& wh
   cmd->allow_extras();
   cmd->callback([&exit_code, name, issue] {
     std::cerr << "mqttsim " << name << ": not built yet (" << issue
-              << "); this version has decode, encode and bench codec\n";
+              << "); this version has decode, encode, bench codec and bench kernel\n";
     exit_code = mqttsim::cli::kExitNotBuilt;
   });
 }
@@ -33,8 +33,7 @@ int main(int argc, char** argv) {
   add_not_built(app, "conform", "conformance suite against a broker", "issue 7, Conformance",
                 exit_code);
   add_not_built(app, "fuzz", "fuzz a real broker over TCP", "issue 8, Broker fuzzing", exit_code);
-  add_not_built(app, "broker", "serve the reference broker over TCP", "issue 3, Protocol sessions",
-                exit_code);
+  mqttsim::cli::add_broker_command(app, exit_code);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

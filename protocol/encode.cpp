@@ -67,6 +67,7 @@ void write_property_values(const Properties& props, Sink& out) {
 
 template <typename Sink>
 void write_properties(const Properties& props, Sink& out) {
+  if (props.empty()) return out.varint(0);  // the common case, without walking the table
   SizeCounter counter;
   write_property_values(props, counter);
   out.varint(static_cast<std::uint32_t>(counter.size()));

@@ -35,12 +35,24 @@ StreamDecoder::Status StreamDecoder::fail(Malformed error) {
   return Status::malformed;
 }
 
+// One table per (version, sender), built once: a server opening thousands of connections
+// must not re-derive it, with its error messages, for each of them.
 void StreamDecoder::learn_first_bytes() {
-  const Version version = options_.version.value_or(Version::v5);
-  for (unsigned byte = 0; byte < 256; ++byte) {
-    first_byte_ok_[byte] =
-        !detail::check_first_byte(static_cast<std::uint8_t>(byte), version, options_.sender);
-  }
+  using Table = std::array<bool, 256>;
+  static const std::array<Table, 6> kTables = [] {
+    std::array<Table, 6> tables{};
+    for (std::size_t v = 0; v < 3; ++v) {
+      for (std::size_t s = 0; s < 2; ++s) {
+        for (unsigned byte = 0; byte < 256; ++byte) {
+          tables[v * 2 + s][byte] = !detail::check_first_byte(
+              static_cast<std::uint8_t>(byte), static_cast<Version>(v + 3), static_cast<Sender>(s));
+        }
+      }
+    }
+    return tables;
+  }();
+  const auto v = static_cast<std::size_t>(options_.version.value_or(Version::v5)) - 3;
+  first_byte_ok_ = kTables[v * 2 + static_cast<std::size_t>(options_.sender)];
 }
 
 std::size_t StreamDecoder::frame_length(const std::uint8_t* p, const std::uint8_t* end) {

@@ -35,10 +35,8 @@ Error check_binary(ByteView data, std::string_view field) {
 }
 
 Error check_properties(const Properties& props, PacketMask where, Version v) {
-  if (!is_v5(v)) {
-    if (props.empty()) return std::nullopt;
-    return invalid("properties need MQTT 5.0", "MQTT-5.0 §2.2.2");
-  }
+  if (props.empty()) return std::nullopt;
+  if (!is_v5(v)) return invalid("properties need MQTT 5.0", "MQTT-5.0 §2.2.2");
   for (const PropertyInfo& info : kPropertyTable) {
     Error error;
     bool present = false;

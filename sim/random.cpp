@@ -12,10 +12,6 @@ std::uint64_t splitmix64(std::uint64_t& x) {
   return z ^ (z >> 31);
 }
 
-std::uint64_t rotl(std::uint64_t x, int k) {
-  return (x << k) | (x >> (64 - k));
-}
-
 std::uint64_t fnv1a(std::string_view text) {
   std::uint64_t h = 0xCBF29CE484222325ull;
   for (char c : text) {
@@ -31,29 +27,10 @@ Rng::Rng(std::uint64_t seed) {
   for (std::uint64_t& word : s_) word = splitmix64(seed);
 }
 
-std::uint64_t Rng::next_u64() {
-  const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  const std::uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
-}
-
-std::uint64_t Rng::below(std::uint64_t bound) {
-  __extension__ using Wide = unsigned __int128;  // g++ and clang both provide it
-  Wide m = static_cast<Wide>(next_u64()) * bound;
-  auto low = static_cast<std::uint64_t>(m);
-  if (low < bound) {
-    const std::uint64_t threshold = (0 - bound) % bound;
-    while (low < threshold) {
-      m = static_cast<Wide>(next_u64()) * bound;
-      low = static_cast<std::uint64_t>(m);
-    }
-  }
+// The rare retry of Lemire's method: the low word fell in the biased zone.
+std::uint64_t Rng::below_slow(std::uint64_t bound, Wide m) {
+  const std::uint64_t threshold = (0 - bound) % bound;
+  while (static_cast<std::uint64_t>(m) < threshold) m = static_cast<Wide>(next_u64()) * bound;
   return static_cast<std::uint64_t>(m >> 64);
 }
 

@@ -110,7 +110,10 @@ Session& BrokerCore::Impl::attach_session(Connection& c, const Connect& p, TimeN
     it = state.sessions.end();
   }
   present = it != state.sessions.end();
-  if (!present) it = state.sessions.emplace(c.client_id, Session{}).first;
+  if (!present) {
+    it = state.sessions.emplace(c.client_id, Session{}).first;
+    it->second.subscriber = register_subscriber(it->second);
+  }
   Session& s = it->second;
   s.client_id = c.client_id;
   s.version = p.version;
@@ -150,6 +153,23 @@ void BrokerCore::Impl::on_disconnect(Connection& c, const Disconnect& p, TimeNs 
   // 0x04 asks for the Will; any other DISCONNECT discards it (MQTT-3.1.2-10, MQTT-3.14.4-3).
   const bool with_will = p.reason_code == ReasonCode::disconnect_with_will_message;
   end_connection(c, now, !with_will, with_will ? "DISCONNECT with Will Message" : "DISCONNECT");
+}
+
+std::uint32_t BrokerCore::Impl::register_subscriber(Session& s) {
+  if (!free_subscribers.empty()) {
+    const std::uint32_t id = free_subscribers.back();
+    free_subscribers.pop_back();
+    subscribers[id] = &s;
+    return id;
+  }
+  subscribers.push_back(&s);
+  return static_cast<std::uint32_t>(subscribers.size() - 1);
+}
+
+void BrokerCore::Impl::release_subscriber(Session& s) {
+  index.remove_all(s.subscriber);
+  subscribers[s.subscriber] = nullptr;
+  free_subscribers.push_back(s.subscriber);
 }
 
 void BrokerCore::Impl::detach_session(Session& s, TimeNs now, bool graceful) {
@@ -199,6 +219,7 @@ void BrokerCore::Impl::end_session(const std::string& client_id, TimeNs now) {
   if (it == state.sessions.end()) return;
   if (!it->second.connected && it->second.will) publish_will(it->second, now);
   const bool expired = it->second.expires_ns.has_value() && *it->second.expires_ns <= now;
+  release_subscriber(it->second);
   state.sessions.erase(client_id);
   if (expired) {
     ++metrics.sessions_expired;

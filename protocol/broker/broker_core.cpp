@@ -25,9 +25,16 @@ BrokerCore::BrokerCore(BrokerConfig config) : impl_(std::make_unique<Impl>(std::
 BrokerCore::BrokerCore(BrokerConfig config, const BrokerState& state, TimeNs now)
     : BrokerCore(std::move(config)) {
   impl_->state = state;
-  // Every connection ended with the crash: sessions go offline as after an abnormal close.
   std::vector<std::string> ids;
-  for (const auto& [id, session] : impl_->state.sessions) ids.push_back(id);
+  for (auto& [id, session] : impl_->state.sessions) {
+    ids.push_back(id);
+    session.subscriber = impl_->register_subscriber(session);
+    for (const auto& [filter, entry] : session.subscriptions) {
+      impl_->index.add(session.subscriber, filter, entry.options, entry.identifier,
+                       session.version);
+    }
+  }
+  // Every connection ended with the crash: sessions go offline as after an abnormal close.
   for (const std::string& id : ids) {
     Session& s = impl_->state.sessions.at(id);
     if (s.connected) impl_->detach_session(s, now, /*graceful=*/false);

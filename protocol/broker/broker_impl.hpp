@@ -12,6 +12,7 @@
 
 #include "protocol/broker/broker_core.hpp"
 #include "protocol/broker/broker_state.hpp"
+#include "protocol/subscription_index.hpp"
 
 namespace mqttsim::protocol {
 
@@ -58,7 +59,11 @@ struct BrokerCore::Impl {
   // so a packet does not have to move its connection's entry.
   std::set<std::pair<TimeNs, ConnectionId>> keep_alive_timers;
   std::set<std::tuple<TimeNs, int, std::string>> session_timers;  // kind: kWillTimer/kExpiry
-  std::map<std::string, std::size_t> share_cursor;  // round robin per "$share/group/filter"
+  // Routing: the index answers who matches; subscribers_[handle] is that session.
+  SubscriptionIndex index;
+  MatchResult match_scratch;
+  std::vector<Session*> subscribers;
+  std::vector<std::uint32_t> free_subscribers;
 
   static constexpr int kWillTimer = 0;
   static constexpr int kExpiryTimer = 1;
@@ -83,6 +88,9 @@ struct BrokerCore::Impl {
   void detach_session(Session& s, TimeNs now, bool graceful);
   void publish_will(Session& s, TimeNs now);
   void end_session(const std::string& client_id, TimeNs now);
+
+  std::uint32_t register_subscriber(Session& s);
+  void release_subscriber(Session& s);
 
   // broker_publish.cpp
   void on_publish(Connection& c, Publish& p, TimeNs now);

@@ -4,7 +4,6 @@
 #include <algorithm>
 
 #include "protocol/broker/broker_impl.hpp"
-#include "protocol/topic.hpp"
 
 namespace mqttsim::protocol {
 
@@ -128,47 +127,43 @@ void BrokerCore::Impl::on_pubcomp(Connection& c, std::uint16_t id, TimeNs now) {
 
 // Every session with a matching subscription gets one copy: at the highest granted QoS among
 // its matching subscriptions, with all their identifiers (5.0 §3.3.4 allows one copy per
-// subscription too; one copy is the choice here). A shared subscription delivers to one member.
+// subscription too; one copy is the choice here). A shared subscription delivers to one
+// member, round robin in subscription order, connected members first.
 std::size_t BrokerCore::Impl::route(const MessagePtr& message, TimeNs now) {
-  struct Match {
-    Session* session;
-    Delivery delivery;
-  };
-  std::vector<Match> matches;
-  std::map<std::string, std::vector<std::pair<Session*, const SubscriptionEntry*>>> shared;
-  for (auto& [client_id, s] : state.sessions) {
-    Match* mine = nullptr;
-    for (const auto& [filter, entry] : s.subscriptions) {
-      std::string_view inner = filter;
-      const auto share = is_v5(s.version) ? parse_shared_subscription(filter) : std::nullopt;
-      if (share) inner = share->filter;
-      if (!topic_matches(inner, message->topic)) continue;
-      if (share) {
-        shared[filter].push_back({&s, &entry});
-        continue;
-      }
-      if (entry.options.no_local && client_id == message->publisher_client_id) continue;
-      if (mine == nullptr) {
-        matches.push_back({&s, Delivery{message, QoS::at_most_once, false, {}}});
-        mine = &matches.back();
-      }
-      mine->delivery.qos =
-          std::max(mine->delivery.qos, std::min(message->qos, entry.options.max_qos));
-      mine->delivery.retain =
-          mine->delivery.retain || (entry.options.retain_as_published && message->retain);
-      if (entry.identifier) mine->delivery.subscription_identifiers.push_back(*entry.identifier);
+  index.match(message->topic, match_scratch);
+  // The index's answer stays valid only until the index changes; delivering never changes it.
+  const std::vector<MatchedSubscription>& found = match_scratch.subscriptions;
+  std::size_t delivered = 0;
+  for (std::size_t i = 0; i < found.size();) {
+    Session& s = *subscribers[found[i].subscriber];
+    Delivery d{message, QoS::at_most_once, false, {}};
+    bool any = false;
+    for (; i < found.size() && subscribers[found[i].subscriber] == &s; ++i) {
+      const MatchedSubscription& m = found[i];
+      if (m.options.no_local && s.client_id == message->publisher_client_id) continue;
+      any = true;
+      d.qos = std::max(d.qos, std::min(message->qos, m.options.max_qos));
+      d.retain = d.retain || (m.options.retain_as_published && message->retain);
+      if (m.subscription_identifier != 0)
+        d.subscription_identifiers.push_back(m.subscription_identifier);
     }
+    if (!any) continue;
+    ++delivered;
+    deliver(s, std::move(d), now);
   }
-  // Shared groups: round robin over the members in client id order (deterministic).
-  for (auto& [filter, members] : shared) {
-    const std::size_t pick = share_cursor[filter]++ % members.size();
-    const auto [s, entry] = members[pick];
-    Delivery d{message, std::min(message->qos, entry->options.max_qos), false, {}};
-    if (entry->identifier) d.subscription_identifiers.push_back(*entry->identifier);
-    matches.push_back({s, std::move(d)});
+  for (const MatchedShareGroup& group : match_scratch.shared_groups) {
+    const ShareMember* member = index.choose_round_robin(
+        group.group, [&](SubscriberId id) { return subscribers[id]->connected; });
+    if (member == nullptr) member = index.choose_round_robin(group.group);
+    if (member == nullptr) continue;
+    Delivery d{message, std::min(message->qos, member->options.max_qos), false, {}};
+    if (member->subscription_identifier != 0) {
+      d.subscription_identifiers.push_back(member->subscription_identifier);
+    }
+    ++delivered;
+    deliver(*subscribers[member->subscriber], std::move(d), now);
   }
-  for (Match& m : matches) deliver(*m.session, std::move(m.delivery), now);
-  return matches.size();
+  return delivered;
 }
 
 void BrokerCore::Impl::deliver(Session& s, Delivery d, TimeNs now) {

@@ -60,6 +60,7 @@ struct Session {
   std::optional<SessionWill> will;    // of the current or last connection
   std::optional<TimeNs> will_due_ns;  // a delayed Will waiting to go out
   std::optional<TimeNs> expires_ns;   // set while disconnected
+  std::uint32_t subscriber = 0;       // its handle in the SubscriptionIndex (runtime only)
   bool connected = false;        // a snapshot taken while connected restores as just disconnected
   std::uint64_t connection = 0;  // the ConnectionId while connected
 };

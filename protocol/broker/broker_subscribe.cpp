@@ -44,6 +44,7 @@ void BrokerCore::Impl::on_subscribe(Connection& c, const Subscribe& p, TimeNs no
     const std::string filter(sub.filter);
     const bool existed = s.subscriptions.count(filter) != 0;
     s.subscriptions[filter] = entry;  // an existing one is replaced (MQTT-3.8.4-3)
+    index.add(s.subscriber, filter, entry.options, identifier, s.version);
     ack.reason_codes.push_back(static_cast<ReasonCode>(entry.options.max_qos));
     const RetainHandling handling = entry.options.retain_handling;
     const bool send_retained_now =
@@ -79,6 +80,7 @@ void BrokerCore::Impl::on_unsubscribe(Connection& c, const Unsubscribe& p) {
   Unsuback ack{p.packet_id, {}, {}};
   for (std::string_view filter : p.filters) {
     const bool existed = s.subscriptions.erase(std::string(filter)) != 0;
+    index.remove(s.subscriber, filter, s.version);
     if (is_v5(c.version)) {
       ack.reason_codes.push_back(existed ? ReasonCode::success
                                          : ReasonCode::no_subscription_existed);

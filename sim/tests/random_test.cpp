@@ -44,7 +44,7 @@ TEST_CASE("bounded draws are uniform over small ranges") {
   }
 }
 
-TEST_CASE("unit draws stay in [0, 1)") {
+TEST_CASE("unit draws stay at or above 0 and below 1") {
   rc::prop("next_unit is in [0, 1) for any seed", [](std::uint64_t seed) {
     Rng rng(seed);
     for (int i = 0; i < 100; ++i) {

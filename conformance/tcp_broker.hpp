@@ -1,0 +1,26 @@
+// The reference broker on real sockets: BrokerCore behind an Asio TCP listener, driven by the
+// wall clock. This is what `mqttsim broker` runs; any MQTT client can connect to it.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "protocol/broker/broker_core.hpp"
+
+namespace mqttsim::conformance {
+
+struct TcpBrokerOptions {
+  std::string host = "127.0.0.1";
+  std::uint16_t port = 1883;  // 0 picks a free port (see on_listening)
+  protocol::BrokerConfig config;
+  // Called once the socket listens, with the bound port: tests and scripts wait for it.
+  std::function<void(std::uint16_t port)> on_listening;
+  bool log_events = false;  // one line per broker event on stderr
+};
+
+// Serves until SIGINT or SIGTERM, then sends 5.0 clients DISCONNECT 0x8B, flushes and returns.
+// Returns 0 on a clean stop, 2 when the address cannot be bound (with a message on stderr).
+int run_tcp_broker(const TcpBrokerOptions& options);
+
+}  // namespace mqttsim::conformance

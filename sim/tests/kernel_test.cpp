@@ -1,0 +1,287 @@
+// The event kernel: order by (time, insertion sequence), the clock, the bounded run calls,
+// cancellation (including ids that outlive their slot), handler storage, and a property over
+// random schedules with cancels.
+#include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
+
+#include <algorithm>
+#include <array>
+#include <memory>
+#include <stdexcept>
+#include <tuple>
+#include <vector>
+
+#include "sim/kernel.hpp"
+
+using mqttsim::sim::EventId;
+using mqttsim::sim::Kernel;
+using mqttsim::sim::kNsPerMs;
+using mqttsim::sim::kTimeMaxNs;
+using mqttsim::sim::TimeNs;
+
+TEST_CASE("events fire in time order and equal times fire in scheduling order") {
+  Kernel kernel;
+  std::vector<int> fired;
+  const std::array<TimeNs, 6> times = {30, 10, 20, 10, 30, 10};
+  for (int i = 0; i < 6; ++i) {
+    kernel.schedule_at(times[i], [&fired, i] { fired.push_back(i); });
+  }
+  CHECK(kernel.pending_count() == 6);
+  CHECK(kernel.run() == 6);
+  CHECK(fired == std::vector<int>{1, 3, 5, 2, 0, 4});
+  CHECK(kernel.pending_count() == 0);
+}
+
+TEST_CASE("the clock reads the time of the event being fired") {
+  Kernel kernel;
+  std::vector<TimeNs> seen;
+  kernel.schedule_at(5 * kNsPerMs, [&] { seen.push_back(kernel.now_ns()); });
+  kernel.schedule_in(7, [&] { seen.push_back(kernel.now_ns()); });
+  kernel.run();
+  CHECK(seen == std::vector<TimeNs>{7, 5 * kNsPerMs});
+  CHECK(kernel.now_ns() == 5 * kNsPerMs);  // run() leaves the clock at the last event
+}
+
+TEST_CASE("run_until fires what is due, leaves later events pending, and advances the clock") {
+  Kernel kernel;
+  int fired = 0;
+  for (TimeNs t : {100, 200, 300, 400}) kernel.schedule_at(t, [&fired] { ++fired; });
+  CHECK(kernel.run_until(300) == 3);  // an event exactly at the end time is due
+  CHECK(fired == 3);
+  CHECK(kernel.now_ns() == 300);
+  CHECK(kernel.run_until(350) == 0);
+  CHECK(kernel.now_ns() == 350);
+  CHECK(kernel.pending_count() == 1);
+  CHECK(kernel.next_event_ns() == 400);
+}
+
+TEST_CASE("run_steps fires at most the given number of events") {
+  Kernel kernel;
+  for (TimeNs t = 0; t < 10; ++t) kernel.schedule_at(t, [] {});
+  CHECK(kernel.run_steps(4) == 4);
+  CHECK(kernel.now_ns() == 3);
+  CHECK(kernel.run_until(100, 2) == 2);
+  CHECK(kernel.now_ns() == 5);  // stopped by the budget: the clock stays at the last event
+  CHECK(kernel.step());
+  CHECK(kernel.run() == 3);
+  CHECK_FALSE(kernel.step());
+  CHECK(kernel.fired_count() == 10);
+}
+
+TEST_CASE("a cancelled event never fires, and a second cancel or one after firing is refused") {
+  Kernel kernel;
+  bool a_fired = false;
+  bool b_fired = false;
+  const EventId a = kernel.schedule_at(10, [&] { a_fired = true; });
+  const EventId b = kernel.schedule_at(20, [&] { b_fired = true; });
+  CHECK(kernel.is_pending(a));
+  CHECK(kernel.cancel(a));
+  CHECK_FALSE(kernel.cancel(a));
+  CHECK_FALSE(kernel.is_pending(a));
+  CHECK(kernel.pending_count() == 1);
+  CHECK(kernel.next_event_ns() == 20);
+  kernel.run();
+  CHECK_FALSE(a_fired);
+  CHECK(b_fired);
+  CHECK_FALSE(kernel.cancel(b));
+  CHECK_FALSE(kernel.cancel(EventId{}));
+}
+
+TEST_CASE("an old id does not cancel the event that reuses its slot") {
+  Kernel kernel;
+  const EventId first = kernel.schedule_at(1, [] {});
+  kernel.run();
+  bool second_fired = false;
+  const EventId second = kernel.schedule_at(2, [&] { second_fired = true; });
+  CHECK(second.slot == first.slot);  // LIFO reuse makes this the interesting case
+  CHECK_FALSE(kernel.cancel(first));
+  kernel.run();
+  CHECK(second_fired);
+}
+
+TEST_CASE("dropping a cancelled event does not move the clock or hide earlier new events") {
+  Kernel kernel;
+  const EventId later = kernel.schedule_at(3, [] {});
+  kernel.cancel(later);
+  CHECK_FALSE(kernel.step());  // drops the cancelled entry at t = 3, fires nothing
+  CHECK(kernel.now_ns() == 0);
+  std::vector<TimeNs> fired;
+  kernel.schedule_at(3, [&] { fired.push_back(kernel.now_ns()); });
+  kernel.schedule_at(0, [&] { fired.push_back(kernel.now_ns()); });
+  kernel.run();
+  CHECK(fired == std::vector<TimeNs>{0, 3});
+}
+
+TEST_CASE("events cannot be scheduled in the past or with a negative or overflowing delay") {
+  Kernel kernel;
+  kernel.schedule_at(50, [] {});
+  kernel.run();
+  CHECK_THROWS_AS(kernel.schedule_at(49, [] {}), std::invalid_argument);
+  CHECK_THROWS_AS(kernel.schedule_in(-1, [] {}), std::invalid_argument);
+  CHECK_THROWS_AS(kernel.schedule_in(kTimeMaxNs, [] {}), std::invalid_argument);
+  CHECK(kernel.pending_count() == 0);
+  CHECK_NOTHROW(kernel.schedule_at(50, [] {}));
+}
+
+TEST_CASE("a handler's events at the current time fire after those already queued for it") {
+  Kernel kernel;
+  std::vector<int> fired;
+  kernel.schedule_at(10, [&] {
+    fired.push_back(0);
+    kernel.schedule_in(0, [&] { fired.push_back(2); });
+  });
+  kernel.schedule_at(10, [&] { fired.push_back(1); });
+  kernel.run();
+  CHECK(fired == std::vector<int>{0, 1, 2});
+}
+
+TEST_CASE("a firing event is no longer pending and cannot cancel itself") {
+  Kernel kernel;
+  EventId self;
+  bool pending_inside = true;
+  bool cancelled_inside = true;
+  self = kernel.schedule_at(1, [&] {
+    pending_inside = kernel.is_pending(self);
+    cancelled_inside = kernel.cancel(self);
+  });
+  kernel.run();
+  CHECK_FALSE(pending_inside);
+  CHECK_FALSE(cancelled_inside);
+}
+
+TEST_CASE("request_stop ends the run after the current handler") {
+  Kernel kernel;
+  int fired = 0;
+  for (TimeNs t = 1; t <= 5; ++t) {
+    kernel.schedule_at(t, [&] {
+      if (++fired == 2) kernel.request_stop();
+    });
+  }
+  CHECK(kernel.run_until(100) == 2);
+  CHECK(kernel.now_ns() == 2);  // stopped early: the clock does not jump to the end time
+  CHECK(kernel.run() == 3);     // a new run clears the request
+}
+
+TEST_CASE("running the kernel from inside a handler is refused and leaves it usable") {
+  Kernel kernel;
+  kernel.schedule_at(1, [&] { kernel.step(); });
+  CHECK_THROWS_AS(kernel.run(), std::logic_error);
+  bool later = false;
+  kernel.schedule_at(2, [&] { later = true; });
+  CHECK(kernel.run() == 1);
+  CHECK(later);
+}
+
+TEST_CASE("large and move-only handlers work and every handler is destroyed exactly once") {
+  auto token = std::make_shared<int>(0);
+  {
+    Kernel kernel;
+    std::array<std::uint64_t, 16> big{};  // 128 bytes: stored out of line
+    big[15] = 7;
+    kernel.schedule_at(1, [token, big] { *token += static_cast<int>(big[15]); });
+    kernel.schedule_at(2, [owned = std::make_unique<int>(5), token] { *token += *owned; });
+    const EventId cancelled = kernel.schedule_at(3, [token] { *token += 1000; });
+    kernel.schedule_at(4, [token, big] { *token += 1000; });  // still pending at destruction
+    CHECK(token.use_count() == 5);
+    kernel.cancel(cancelled);
+    CHECK(token.use_count() == 4);  // a cancelled handler is released at once
+    kernel.run_until(2);
+    CHECK(*token == 12);
+    CHECK(token.use_count() == 2);
+  }
+  CHECK(token.use_count() == 1);
+}
+
+TEST_CASE("mass cancellation compacts the queue without changing what fires or when") {
+  Kernel kernel;
+  std::vector<TimeNs> fired;
+  std::vector<EventId> ids;
+  for (TimeNs i = 0; i < 20000; ++i) {
+    const TimeNs at_ns = (i * 7919) % 5000;  // many equal times
+    ids.push_back(
+        kernel.schedule_at(at_ns, [&fired, &kernel] { fired.push_back(kernel.now_ns()); }));
+  }
+  for (std::size_t i = 0; i < ids.size(); ++i) {
+    if (i % 4 != 0) CHECK(kernel.cancel(ids[i]));
+  }
+  CHECK(kernel.pending_count() == 5000);
+  CHECK(kernel.run() == 5000);
+  std::vector<TimeNs> expected;
+  for (TimeNs i = 0; i < 20000; i += 4) expected.push_back((i * 7919) % 5000);
+  std::sort(expected.begin(), expected.end());
+  CHECK(fired == expected);
+}
+
+namespace {
+
+// The property's model: every event scheduled, with the test's own sequence number, and what
+// the kernel reported about it.
+struct ScheduledEvent {
+  TimeNs at_ns;
+  std::size_t sequence;
+  EventId id;
+  bool cancelled = false;
+  int fire_count = 0;
+  TimeNs clock_when_fired = -1;
+};
+
+struct Schedule {
+  Kernel kernel;
+  std::vector<ScheduledEvent> events;
+  std::vector<std::size_t> fired;  // indices into events, in firing order
+  bool cancel_answers_matched = true;
+
+  void try_cancel(std::size_t target) {
+    if (events.empty()) return;
+    ScheduledEvent& e = events[target % events.size()];
+    const bool expected = !e.cancelled && e.fire_count == 0;
+    const bool answer = kernel.cancel(e.id);
+    if (answer != expected) cancel_answers_matched = false;
+    e.cancelled = e.cancelled || answer;
+  }
+
+  // On firing, the event records itself and may schedule a child and cancel another event.
+  void add(TimeNs delay_ns, bool spawns, TimeNs child_delay_ns, std::size_t target) {
+    const std::size_t index = events.size();
+    events.push_back({kernel.now_ns() + delay_ns, index, {}});
+    events[index].id = kernel.schedule_in(delay_ns, [this, index, spawns, child_delay_ns, target] {
+      ScheduledEvent& e = events[index];
+      ++e.fire_count;
+      e.clock_when_fired = kernel.now_ns();
+      fired.push_back(index);
+      if (spawns) {
+        add(child_delay_ns, false, 0, 0);
+        try_cancel(target);
+      }
+    });
+  }
+};
+
+}  // namespace
+
+TEST_CASE("random schedules with cancels fire in (time, sequence) order and never fire a cancel") {
+  rc::prop("time order, FIFO among equal times, cancelled never fire, the rest fire once", [] {
+    const auto ops = *rc::gen::container<std::vector<std::tuple<int, int, int, std::size_t>>>(
+        rc::gen::tuple(rc::gen::inRange(0, 4), rc::gen::inRange(0, 4), rc::gen::inRange(0, 3),
+                       rc::gen::arbitrary<std::size_t>()));
+    Schedule s;
+    for (const auto& [kind, delay, child_delay, target] : ops) {
+      if (kind == 0) s.add(delay, false, 0, 0);
+      if (kind == 1) s.add(delay, true, child_delay, target);
+      if (kind == 2) s.try_cancel(target);
+      if (kind == 3) s.kernel.step();
+    }
+    s.kernel.run();
+    RC_ASSERT(s.cancel_answers_matched);
+    for (std::size_t i = 1; i < s.fired.size(); ++i) {
+      const ScheduledEvent& before = s.events[s.fired[i - 1]];
+      const ScheduledEvent& after = s.events[s.fired[i]];
+      RC_ASSERT(std::tie(before.at_ns, before.sequence) < std::tie(after.at_ns, after.sequence));
+    }
+    for (const ScheduledEvent& e : s.events) {
+      RC_ASSERT(e.fire_count == (e.cancelled ? 0 : 1));
+      if (!e.cancelled) RC_ASSERT(e.clock_when_fired == e.at_ns);
+    }
+    RC_ASSERT(s.kernel.pending_count() == 0u);
+  });
+}
