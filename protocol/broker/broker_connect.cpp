@@ -150,9 +150,13 @@ void BrokerCore::Impl::on_disconnect(Connection& c, const Disconnect& p, TimeNs 
     }
     s.expiry_interval_s = std::min(*asked, config.maximum_session_expiry_s);
   }
-  // 0x04 asks for the Will; any other DISCONNECT discards it (MQTT-3.1.2-10, MQTT-3.14.4-3).
-  const bool with_will = p.reason_code == ReasonCode::disconnect_with_will_message;
-  end_connection(c, now, !with_will, with_will ? "DISCONNECT with Will Message" : "DISCONNECT");
+  // Only 0x00 discards the Will (MQTT-3.1.2-10, MQTT-3.14.4-3): 0x04 asks for it, and a client
+  // ending the connection over an error (0x80 and above) leaves it to be published too.
+  const bool with_will = p.reason_code != ReasonCode::success;
+  end_connection(c, now, !with_will,
+                 with_will ? "DISCONNECT with reason code " +
+                                 std::to_string(static_cast<unsigned>(p.reason_code))
+                           : "DISCONNECT");
 }
 
 std::uint32_t BrokerCore::Impl::register_subscriber(Session& s) {

@@ -72,6 +72,7 @@ void BrokerCore::handle_bytes(ConnectionId connection, TimeNs now, ByteView byte
     c.last_packet_ns = now;
     impl_->dispatch(c, packet, now);
   }
+  impl_->settle(now);
 }
 
 void BrokerCore::connection_closed(ConnectionId connection, TimeNs now) {
@@ -96,6 +97,7 @@ void BrokerCore::handle_timeout(TimeNs now) {
     m.session_timers.erase(m.session_timers.begin());
     m.fire_session_timer(kind, client_id, now);
   }
+  m.settle(now);
 }
 
 void BrokerCore::shutdown(TimeNs now) {
@@ -164,9 +166,11 @@ std::size_t BrokerCore::retained_count() const {
 void BrokerCore::Impl::send(Connection& c, const Packet& packet) {
   if (auto error = encode(packet, c.version, Sender::server, c.out)) {
     // Every packet the broker builds is valid by construction; reaching this is a bug, and
-    // the connection is closed rather than fed bytes its peer would reject.
+    // the connection is closed rather than fed bytes its peer would reject. Closing may publish
+    // a Will, which routes, so it waits for settle() instead of running inside a send.
     events.push_back(broker_event::ProtocolViolation{c.id, *error});
-    c.closing = true;
+    broken.push_back(c.id);
+    return;
   }
   if (!c.queued_for_transmit) {
     c.queued_for_transmit = true;
@@ -208,6 +212,17 @@ void BrokerCore::Impl::end_connection(Connection& c, TimeNs now, bool graceful,
   events.push_back(
       broker_event::ClientDisconnected{c.id, c.client_id, graceful, will, std::move(reason)});
   detach_session(s, now, graceful);
+}
+
+void BrokerCore::Impl::settle(TimeNs now) {
+  while (!broken.empty()) {
+    const ConnectionId id = broken.back();
+    broken.pop_back();
+    auto it = connections.find(id);
+    if (it == connections.end() || it->second.closing) continue;
+    end_connection(it->second, now, /*graceful=*/false,
+                   "internal error: a packet failed to encode");
+  }
 }
 
 Connection* BrokerCore::Impl::connection_of(const Session& s) {

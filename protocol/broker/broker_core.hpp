@@ -45,7 +45,7 @@ struct ConnectRefused {
 struct ClientDisconnected {
   ConnectionId connection;
   std::string client_id;
-  bool graceful;        // a DISCONNECT arrived (and was not 0x04)
+  bool graceful;        // DISCONNECT 0x00 arrived: the Will is discarded
   bool will_scheduled;  // the Will goes out now or after its delay
   std::string reason;
 };

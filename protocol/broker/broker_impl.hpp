@@ -55,6 +55,7 @@ struct BrokerCore::Impl {
   std::map<ConnectionId, Connection> connections;
   std::deque<ConnectionId> transmit_queue;  // connections with output, first come first served
   std::deque<BrokerEvent> events;
+  std::vector<ConnectionId> broken;  // send() failed on these; settle() closes them
   // Deadlines. Keep-alive entries are checked lazily against last_packet_ns when they fire,
   // so a packet does not have to move its connection's entry.
   std::set<std::pair<TimeNs, ConnectionId>> keep_alive_timers;
@@ -72,6 +73,7 @@ struct BrokerCore::Impl {
 
   // broker_core.cpp
   void send(Connection& c, const Packet& packet);
+  void settle(TimeNs now);  // ends the connections a failed send() marked broken
   void end_connection(Connection& c, TimeNs now, bool graceful, std::string reason);
   void violation(Connection& c, TimeNs now, const Violation& v);
   void dispatch(Connection& c, Packet& packet, TimeNs now);

@@ -51,7 +51,8 @@ void BrokerCore::Impl::on_publish(Connection& c, Publish& p, TimeNs now) {
   if (p.qos == QoS::exactly_once) {
     // A repeated QoS 2 id before its PUBREL is not a new message (MQTT-4.3.3-9 / -10).
     if (s.awaiting_pubrel.count(p.packet_id) != 0) return send(c, Pubrec{p.packet_id, {}, {}});
-    if (s.awaiting_pubrel.size() >= config.receive_maximum) {
+    // Only a 5.0 client was told the Receive Maximum; 3.1.1 is bounded by its 16-bit ids.
+    if (is_v5(c.version) && s.awaiting_pubrel.size() >= config.receive_maximum) {
       return violation(
           c, now,
           bad_publish(ReasonCode::receive_maximum_exceeded,
@@ -80,7 +81,9 @@ void BrokerCore::Impl::on_publish(Connection& c, Publish& p, TimeNs now) {
 void BrokerCore::Impl::on_pubrel(Connection& c, std::uint16_t id) {
   Session& s = state.sessions.at(c.client_id);
   const bool known = s.awaiting_pubrel.erase(id) != 0;
-  send(c, Pubcomp{id, known ? ReasonCode::success : ReasonCode::packet_identifier_not_found, {}});
+  // 3.1.1 acknowledgements carry no reason code: 0x92 would not encode.
+  const bool ok = known || !is_v5(c.version);
+  send(c, Pubcomp{id, ok ? ReasonCode::success : ReasonCode::packet_identifier_not_found, {}});
 }
 
 namespace {
@@ -106,7 +109,10 @@ void BrokerCore::Impl::on_pubrec(Connection& c, const Pubrec& p, TimeNs now) {
     return st == OutboundStage::awaiting_pubrec || st == OutboundStage::awaiting_pubcomp;
   });
   if (it == s.inflight.end()) {
-    return send(c, Pubrel{p.packet_id, ReasonCode::packet_identifier_not_found, {}});
+    return send(
+        c, Pubrel{p.packet_id,
+                  is_v5(c.version) ? ReasonCode::packet_identifier_not_found : ReasonCode::success,
+                  {}});
   }
   if (reason_code_is_failure(static_cast<std::uint8_t>(p.reason_code))) {
     s.inflight.erase(it);  // the receiver refused it: the flow ends here (§4.3.3)
