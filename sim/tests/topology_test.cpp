@@ -1,0 +1,143 @@
+// The topology: Dijkstra picks the lowest-latency path rather than the fewest hops, ties go to
+// fewer hops and then lower node indices, unreachable nodes have no route, and random graphs
+// route identically across builds and agree with a brute-force shortest-path computation.
+#include <rapidcheck/catch.h>
+#include <catch2/catch.hpp>
+
+#include <cstdint>
+#include <limits>
+#include <string>
+#include <vector>
+
+#include "sim/net/topology.hpp"
+
+using namespace mqttsim::sim;
+using namespace mqttsim::sim::net;
+
+namespace {
+
+LinkConfig with_latency(TimeNs latency_ns, const std::string& name) {
+  LinkConfig c;
+  c.name = name;
+  c.latency_ns = latency_ns;
+  return c;
+}
+
+std::pair<LinkId, LinkId> wire(Topology& t, NodeId a, NodeId b, TimeNs latency_ns) {
+  const std::string name = t.name(a) + "-" + t.name(b);
+  return t.connect(a, b, with_latency(latency_ns, name + ">"),
+                   with_latency(latency_ns, name + "<"));
+}
+
+}  // namespace
+
+TEST_CASE("routes follow the lowest latency, not the fewest hops") {
+  Topology t(Rng(1));
+  const NodeId client = t.add_node(NodeKind::client, "client");
+  const NodeId gateway = t.add_node(NodeKind::gateway, "gateway");
+  const NodeId r1 = t.add_node(NodeKind::router, "r1");
+  const NodeId r2 = t.add_node(NodeKind::router, "r2");
+  const NodeId broker = t.add_node(NodeKind::broker, "broker");
+  wire(t, client, broker, 50 * kNsPerMs);
+  const auto g1 = wire(t, client, gateway, 5 * kNsPerMs);
+  const auto g2 = wire(t, gateway, r1, 5 * kNsPerMs);
+  const auto g3 = wire(t, r1, broker, 5 * kNsPerMs);
+  wire(t, gateway, r2, 1 * kNsPerMs);
+  wire(t, r2, broker, 30 * kNsPerMs);
+
+  CHECK(t.route(client, broker) == std::vector<LinkId>{g1.first, g2.first, g3.first});
+  CHECK(t.route_latency_ns(client, broker) == 15 * kNsPerMs);
+  CHECK(t.route(broker, client) == std::vector<LinkId>{g3.second, g2.second, g1.second});
+  CHECK(t.route(client, client) == std::vector<LinkId>{});
+  CHECK(t.kind(broker) == NodeKind::broker);
+  CHECK(t.find_node("r2") == r2);
+  CHECK_FALSE(t.find_node("r3"));
+
+  // A node without links has no route; a faster direct link added later wins, so the route
+  // cache must have been dropped.
+  const NodeId lonely = t.add_node(NodeKind::client, "lonely");
+  CHECK_FALSE(t.route(client, lonely));
+  const auto fast = wire(t, client, broker, 10 * kNsPerMs);
+  CHECK(t.route(client, broker) == std::vector<LinkId>{fast.first});
+}
+
+TEST_CASE("equal-latency routes prefer fewer hops, then lower node indices") {
+  Topology t(Rng(1));
+  const NodeId s = t.add_node(NodeKind::client, "s");
+  const NodeId b = t.add_node(NodeKind::router, "b");
+  const NodeId a = t.add_node(NodeKind::router, "a");
+  const NodeId c = t.add_node(NodeKind::router, "c");
+  const NodeId d = t.add_node(NodeKind::broker, "d");
+  // s-a-d and s-b-d both take 20 ms; b has the lower index. s-c-?-d: 3 hops of equal total.
+  const auto via_a1 = wire(t, s, a, 10 * kNsPerMs);
+  const auto via_a2 = wire(t, a, d, 10 * kNsPerMs);
+  const auto via_b1 = wire(t, s, b, 10 * kNsPerMs);
+  const auto via_b2 = wire(t, b, d, 10 * kNsPerMs);
+  wire(t, s, c, 5 * kNsPerMs);
+  wire(t, c, a, 5 * kNsPerMs);
+  CHECK(t.route(s, d) == std::vector<LinkId>{via_b1.first, via_b2.first});
+  CHECK(t.route(s, a) == std::vector<LinkId>{via_a1.first});  // 1 hop beats s-c-a at 10 ms
+  (void)via_a2;
+}
+
+namespace {
+
+struct Edge {
+  int from, to, latency_ms;
+};
+
+Topology build(const std::vector<Edge>& edges, int nodes) {
+  Topology t(Rng(7));
+  for (int i = 0; i < nodes; ++i) t.add_node(NodeKind::router, "n" + std::to_string(i));
+  int k = 0;
+  for (const Edge& e : edges) {
+    t.add_link(static_cast<NodeId>(e.from), static_cast<NodeId>(e.to),
+               with_latency(e.latency_ms * kNsPerMs, "e" + std::to_string(k++)));
+  }
+  return t;
+}
+
+}  // namespace
+
+TEST_CASE("random graphs: routes are shortest and the same on every build") {
+  rc::prop("Dijkstra's latency equals Floyd-Warshall's, routes equal across builds", [] {
+    const int n = *rc::gen::inRange(1, 9);
+    const auto edges = *rc::gen::container<std::vector<Edge>>(
+        rc::gen::build<Edge>(rc::gen::set(&Edge::from, rc::gen::inRange(0, n)),
+                             rc::gen::set(&Edge::to, rc::gen::inRange(0, n)),
+                             rc::gen::set(&Edge::latency_ms, rc::gen::inRange(0, 4))));
+    constexpr TimeNs kInf = std::numeric_limits<TimeNs>::max() / 4;
+    const auto size = static_cast<std::size_t>(n);
+    std::vector<TimeNs> dist(size * size, kInf);  // dist[i * size + j]
+    const auto cell = [&dist, size](auto i, auto j) -> TimeNs& {
+      return dist[static_cast<std::size_t>(i) * size + static_cast<std::size_t>(j)];
+    };
+    for (std::size_t i = 0; i < size; ++i) cell(i, i) = 0;
+    for (const Edge& e : edges)
+      cell(e.from, e.to) = std::min(cell(e.from, e.to), e.latency_ms * kNsPerMs);
+    for (std::size_t k = 0; k < size; ++k)
+      for (std::size_t i = 0; i < size; ++i)
+        for (std::size_t j = 0; j < size; ++j)
+          cell(i, j) = std::min(cell(i, j), cell(i, k) + cell(k, j));
+    Topology first = build(edges, n);
+    Topology second = build(edges, n);
+    for (NodeId from = 0; from < static_cast<NodeId>(n); ++from) {
+      for (NodeId to = 0; to < static_cast<NodeId>(n); ++to) {
+        const auto route = first.route(from, to);
+        RC_ASSERT(route == second.route(from, to));
+        RC_ASSERT(route.has_value() == (cell(from, to) < kInf));
+        if (!route) continue;
+        TimeNs total = 0;
+        NodeId at = from;
+        for (const LinkId id : *route) {
+          RC_ASSERT(first.link_source(id) == at);
+          at = first.link_target(id);
+          total += first.link(id).config().latency_ns;
+        }
+        RC_ASSERT(at == to);
+        RC_ASSERT(total == cell(from, to));
+        RC_ASSERT(first.route_latency_ns(from, to) == total);
+      }
+    }
+  });
+}
