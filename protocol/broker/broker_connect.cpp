@@ -142,11 +142,12 @@ void BrokerCore::Impl::on_disconnect(Connection& c, const Disconnect& p, TimeNs 
   c.disconnect_received = true;
   Session& s = state.sessions.at(c.client_id);
   if (const auto asked = p.properties.session_expiry_interval_s) {
-    if (s.expiry_interval_s == 0 && *asked != 0) {  // MQTT-3.14.2-2
-      return violation(
-          c, now,
-          {ReasonCode::protocol_error,
-           "DISCONNECT sets a Session Expiry Interval after CONNECT had 0", "MQTT-3.14.2-2"});
+    // A Protocol Error in prose, without a statement id (MQTT-3.14.2-2 is the server's rule).
+    if (s.expiry_interval_s == 0 && *asked != 0) {
+      return violation(c, now,
+                       {ReasonCode::protocol_error,
+                        "DISCONNECT sets a Session Expiry Interval after CONNECT had 0",
+                        "MQTT-5.0 §3.14.2.2.2"});
     }
     s.expiry_interval_s = std::min(*asked, config.maximum_session_expiry_s);
   }

@@ -186,6 +186,9 @@ void BrokerCore::Impl::violation(Connection& c, TimeNs now, const Violation& v) 
   if (is_v5(c.version) && c.connected) {
     Disconnect d{v.code, {}};
     d.properties.reason_string = v.reason;
+    // The Reason String is optional: left out when it would not fit (MQTT-3.14.2-3).
+    if (encoded_size(d, c.version) > c.client_maximum_packet_size)
+      d.properties.reason_string.reset();
     send(c, d);
   } else if (!c.connected && v.code == ReasonCode::unsupported_protocol_version) {
     // MQTT-3.1.2-2: answer an unknown protocol level with return code 0x01, in 3.1.1 form

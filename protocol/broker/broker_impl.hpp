@@ -108,6 +108,8 @@ struct BrokerCore::Impl {
   // False when the packet was dropped (larger than the client accepts).
   bool send_publish(Connection& c, const Delivery& d, std::uint16_t packet_id, bool dup,
                     TimeNs now);
+  // Sets a Topic Alias on an outbound PUBLISH; true when it is a new one.
+  bool apply_outbound_alias(const Connection& c, Publish& p);
   void resume(Session& s, Connection& c, TimeNs now);
   void drop(const Session& s, const Message& m, std::string reason);
 

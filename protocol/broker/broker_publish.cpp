@@ -56,7 +56,7 @@ void BrokerCore::Impl::on_publish(Connection& c, Publish& p, TimeNs now) {
       return violation(
           c, now,
           bad_publish(ReasonCode::receive_maximum_exceeded,
-                      "more unacknowledged QoS 2 PUBLISH than Receive Maximum", "MQTT-3.3.4-9"));
+                      "more unacknowledged QoS 2 PUBLISH than Receive Maximum", "MQTT-3.3.4-7"));
     }
     s.awaiting_pubrel.insert(p.packet_id);
   }
@@ -236,6 +236,24 @@ void BrokerCore::Impl::transmit_publish(Session& s, Connection& c, Delivery d, T
   }
 }
 
+// Outbound Topic Aliases (5.0 §3.3.2.3.4): topics get aliases first come, first served, up to
+// the client's Topic Alias Maximum and never beyond (MQTT-3.1.2-26, MQTT-3.1.2-27,
+// MQTT-3.3.2-11); an alias is never remapped. The map lives on the connection, so a new
+// connection starts with full topics again (MQTT-3.3.2-7). True when `p` sets a new alias,
+// which the caller records once the packet is really sent.
+bool BrokerCore::Impl::apply_outbound_alias(const Connection& c, Publish& p) {
+  if (c.client_topic_alias_maximum == 0) return false;
+  const auto known = c.outbound_aliases.find(std::string(p.topic));
+  if (known != c.outbound_aliases.end()) {
+    p.properties.topic_alias = known->second;
+    p.topic = std::string_view();
+    return false;
+  }
+  if (c.outbound_aliases.size() >= c.client_topic_alias_maximum) return false;
+  p.properties.topic_alias = static_cast<std::uint16_t>(c.outbound_aliases.size() + 1);
+  return true;
+}
+
 bool BrokerCore::Impl::send_publish(Connection& c, const Delivery& d, std::uint16_t packet_id,
                                     bool dup, TimeNs now) {
   Publish p = forward_publish(*d.message, now);
@@ -243,18 +261,23 @@ bool BrokerCore::Impl::send_publish(Connection& c, const Delivery& d, std::uint1
   p.retain = d.retain;
   p.dup = dup;
   p.packet_id = packet_id;
+  bool new_alias = false;
   if (is_v5(c.version)) {
     p.properties.subscription_identifiers = d.subscription_identifiers;
+    new_alias = apply_outbound_alias(c, p);
   } else {
     p.properties = Properties{};
   }
-  // The client's Maximum Packet Size is a hard limit: drop what does not fit (MQTT-3.1.2-25).
+  // The client's Maximum Packet Size is a hard limit: drop what does not fit (MQTT-3.1.2-24,
+  // MQTT-3.1.2-25).
   if (encoded_size(p, c.version) > c.client_maximum_packet_size) {
     ++metrics.messages_dropped_too_large;
     events.push_back(broker_event::MessageDropped{d.message->sequence, c.client_id,
                                                   "larger than the client's Maximum Packet Size"});
     return false;
   }
+  // An alias is the client's only once it has seen the PUBLISH that sets it.
+  if (new_alias) c.outbound_aliases.emplace(d.message->topic, *p.properties.topic_alias);
   ++metrics.messages_delivered;
   if (dup) ++metrics.messages_redelivered;
   send(c, p);

@@ -245,7 +245,7 @@ void ClientSession::disconnect(TimeNs now, ReasonCode reason,
   if (m.state == ClientState::connected) {
     const bool v5 = is_v5(m.config.version);
     Disconnect d{v5 ? reason : ReasonCode::success, {}};
-    // A session that ended with the connection cannot be revived here (MQTT-3.14.2-2).
+    // A session that ended with the connection cannot be revived here (MQTT-5.0 §3.14.2.2.2).
     if (v5 && session_expiry_interval_s && m.limits.session_expiry_interval_s != 0) {
       d.properties.session_expiry_interval_s = *session_expiry_interval_s;
     }

@@ -72,7 +72,7 @@ TEST_CASE("a second connection with the same client id takes the session over (M
   CHECK_FALSE(second.closed());
 }
 
-TEST_CASE("keep alive is enforced at 1.5 times the interval (MQTT-3.1.2-24)", "[broker]") {
+TEST_CASE("keep alive is enforced at 1.5 times the interval (MQTT-3.1.2-22 in 5.0)", "[broker]") {
   BrokerHarness h;
   ScriptedClient& c = h.client(Version::v5);
   Connect connect = make_connect("sensor", Version::v5);

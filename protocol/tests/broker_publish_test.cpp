@@ -95,7 +95,7 @@ TEST_CASE(
   CHECK(queued.payload == ByteView::of("second"));
 }
 
-TEST_CASE("the client's Receive Maximum limits unacknowledged deliveries (MQTT-3.3.4-7)",
+TEST_CASE("the client's Receive Maximum limits unacknowledged deliveries (MQTT-3.3.4-9)",
           "[broker]") {
   BrokerHarness h;
   ScriptedClient& sub = h.client(Version::v5);
