@@ -21,6 +21,10 @@ constexpr bool is_v5(Version v) {
 }
 std::string_view version_name(Version v);  // "3.1", "3.1.1", "5.0"
 
+// Time in integer nanoseconds on whatever clock drives a sans-I/O object: virtual time in the
+// simulator, a steady clock behind real sockets, a hand-stepped counter in tests.
+using TimeNs = std::int64_t;
+
 enum class QoS : std::uint8_t { at_most_once = 0, at_least_once = 1, exactly_once = 2 };
 
 enum class PacketType : std::uint8_t {

@@ -5,9 +5,11 @@
 #include <cstdint>
 #include <limits>
 
+#include "protocol/types.hpp"
+
 namespace mqttsim::sim {
 
-using TimeNs = std::int64_t;
+using TimeNs = protocol::TimeNs;  // one time type for the protocol core and the simulator
 
 inline constexpr TimeNs kNsPerUs = 1'000;
 inline constexpr TimeNs kNsPerMs = 1'000'000;

@@ -14,8 +14,6 @@
 
 namespace mqttsim::protocol {
 
-using TimeNs = std::int64_t;  // nanoseconds on whatever clock drives the core
-
 struct Message {
   std::uint64_t sequence = 0;  // order of arrival at the broker; names the message in events
   std::string publisher_client_id;

@@ -11,8 +11,8 @@
 #include <variant>
 #include <vector>
 
-#include "protocol/broker/message.hpp"  // TimeNs
 #include "protocol/codec.hpp"
+#include "protocol/types.hpp"
 
 namespace mqttsim::protocol {
 
