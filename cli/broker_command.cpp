@@ -3,7 +3,7 @@
 #include <variant>
 
 #include "cli/commands.hpp"
-#include "conformance/broker_config_yaml.hpp"
+#include "sim/scenario/broker_yaml.hpp"
 #include "conformance/tcp_broker.hpp"
 
 namespace mqttsim::cli {
@@ -32,7 +32,7 @@ int run_broker(const BrokerArgs& args) {
     return kExitUsage;
   }
   if (!args.config_path.empty()) {
-    auto loaded = conformance::load_broker_config(args.config_path);
+    auto loaded = sim::scenario::load_broker_config(args.config_path);
     if (auto* errors = std::get_if<std::vector<std::string>>(&loaded)) {
       for (const std::string& e : *errors) std::cerr << e << "\n";
       return kExitUsage;

@@ -140,4 +140,4 @@ def test_a_bad_config_file_is_reported_with_its_position(tmp_path):
                        timeout=10)
     assert r.returncode == 2
     assert f"{config}:1:14: maximum_qos: must be between 0 and 2" in r.stderr
-    assert f"{config}:2:1: retain_avaliable: unknown setting; did you mean retain_available?" in r.stderr
+    assert f"{config}:2:1: retain_avaliable: unknown key; did you mean 'retain_available'?" in r.stderr

@@ -1,0 +1,215 @@
+// The scenario loader: good files become the expected ScenarioSpec, and each broken input gets
+// its exact `file:line:col: path: message`, all errors of a file at once.
+#include <catch2/catch.hpp>
+
+#include "sim/scenario/broker_yaml.hpp"
+#include "sim/scenario/load.hpp"
+
+using namespace mqttsim::sim;
+using namespace mqttsim::sim::scenario;
+
+namespace {
+
+const char* kGood = R"(name: zurich
+seed: 7
+duration: 90s
+mqtt: 3.1.1
+broker: {persistence: true, max_queued_messages: 50}
+topology:
+  nodes: {ap: router}
+  links:
+    backhaul: {between: [ap, broker], profile: ethernet, latency: 2.5ms, loss: 0.01}
+  generate:
+    - star: {center: ap, count: 3, prefix: gw, profile: lte}
+clients:
+  sensors:
+    count: 4
+    attach: {to: "gw-*", profile: wifi, rate: 11Mbps}
+    session: {clean_start: false, expiry: 1h}
+    publish:
+      topic: "Zürich/{street}/{n}"
+      values: {street: [Florastrasse, Hornbachstrasse]}
+      every: 10s
+      jitter: 500ms
+      qos: 1
+      payload: {min: 32, max: 64}
+  dashboard:
+    mqtt: 5
+    subscribe: ["Zürich/#", {filter: "alerts/+", qos: 2, no_local: true}]
+faults:
+  - {at: 40s, broker_crash: {persistence: false}, for: 5s}
+  - {at: 20s, link_down: backhaul, for: 2s}
+  - {at: 30s, loss: {link: backhaul, p: 0.2}}
+  - {at: 50s, partition: {a: ["sensors-*"], b: [broker]}, for: 1s}
+expect:
+  - delivery_ratio >= 0.999 for qos 1
+  - latency_p99 <= 500ms
+measure: {trace: true}
+)";
+
+ScenarioSpec load_good(const std::vector<std::string>& overrides = {}) {
+  LoadResult r = parse_scenario(kGood, "good.yaml", overrides);
+  INFO((r.errors.empty() ? std::string() : r.errors.front()));
+  REQUIRE(r.spec);
+  return *r.spec;
+}
+
+std::vector<std::string> errors_of(const std::string& text) {
+  LoadResult r = parse_scenario(text, "bad.yaml");
+  REQUIRE_FALSE(r.spec);
+  return r.errors;
+}
+
+}  // namespace
+
+TEST_CASE("a complete scenario loads with every value in its unit", "[scenario]") {
+  const ScenarioSpec s = load_good();
+  CHECK(s.name == "zurich");
+  CHECK(s.seed == 7);
+  CHECK(s.duration_ns == 90 * kNsPerS);
+  CHECK(s.broker.config.persistence);
+  CHECK(s.broker.config.max_queued_messages == 50);
+  // ap, the implicit broker node, then the generated star.
+  REQUIRE(s.nodes.size() == 5);
+  CHECK(s.nodes[1].name == "broker");
+  CHECK(s.nodes[1].kind == net::NodeKind::broker);
+  CHECK(s.nodes[4].name == "gw-3");
+  REQUIRE(s.links.size() == 4);
+  CHECK(s.links[0].name == "gw-1/uplink");
+  CHECK(s.links[0].profile == "lte");
+  CHECK(s.links[3].config.latency_ns == 2'500'000);
+  CHECK(s.links[3].config.loss.kind == net::LossKind::bernoulli);
+  CHECK(s.links[3].config.loss.p == 0.01);
+  REQUIRE(s.clients.size() == 2);
+  const ClientGroupSpec& sensors = s.clients[0];
+  CHECK(sensors.version == mqttsim::protocol::Version::v3_1_1);
+  CHECK(sensors.attach_to == "gw-*");
+  CHECK(sensors.attach_link.rate_bps == 11'000'000);
+  CHECK(sensors.session.expiry_ns == 3600 * kNsPerS);
+  REQUIRE(sensors.publish);
+  CHECK(sensors.publish->jitter_ns == 500 * kNsPerMs);
+  CHECK(sensors.publish->payload.kind == PayloadSpec::Kind::uniform);
+  CHECK(sensors.publish->values.at("street").size() == 2);
+  CHECK(s.clients[1].version == mqttsim::protocol::Version::v5);
+  REQUIRE(s.clients[1].subscribe.size() == 2);
+  CHECK(s.clients[1].subscribe[1].no_local);
+  // Faults come sorted by time.
+  REQUIRE(s.faults.size() == 4);
+  CHECK(s.faults[0].kind == FaultKind::link_down);
+  CHECK(s.faults[1].kind == FaultKind::loss);
+  CHECK(s.faults[1].loss.p == 0.2);
+  CHECK(s.faults[2].persistence == false);
+  CHECK(s.faults[3].other_side == std::vector<std::string>{"broker"});
+  REQUIRE(s.expectations.size() == 2);
+  CHECK(s.expectations[0].qos == 1);
+  CHECK(s.expectations[1].value == 500e6);
+  CHECK(s.measure.trace);
+}
+
+TEST_CASE("--set overrides values, list items and missing keys", "[scenario]") {
+  const ScenarioSpec s =
+      load_good({"seed=99", "clients.sensors.count=10", "topology.links.backhaul.loss=0.05",
+                 "faults.0.at=41s", "measure.pcap=true"});
+  CHECK(s.seed == 99);
+  CHECK(s.clients[0].count == 10);
+  CHECK(s.links[3].config.loss.p == 0.05);
+  CHECK(s.faults[3].at_ns == 50 * kNsPerS);
+  CHECK(s.faults[2].at_ns == 41 * kNsPerS);  // the crash moved after the loss change
+  CHECK(s.measure.pcap);
+}
+
+TEST_CASE("a bad --set names the override", "[scenario]") {
+  CHECK(parse_scenario(kGood, "good.yaml", {"seed"}).errors ==
+        std::vector<std::string>{"--set seed: expected key.path=value"});
+  CHECK(parse_scenario(kGood, "good.yaml", {"faults.9.at=1s"}).errors ==
+        std::vector<std::string>{"--set faults.9.at: '9' is not an index of the list (0..4)"});
+  const auto r = parse_scenario(kGood, "good.yaml", {"clients.sensors.cuont=3"});
+  REQUIRE(r.errors.size() == 1);
+  CHECK(r.errors[0].ends_with("clients.sensors.cuont: unknown key; did you mean 'count'?"));
+}
+
+TEST_CASE("durations, rates and sizes need their units", "[scenario]") {
+  CHECK(parse_duration_ns("2.5ms") == 2'500'000);
+  CHECK(parse_duration_ns("1h") == 3600 * kNsPerS);
+  CHECK(parse_duration_ns("5min") == 300 * kNsPerS);
+  CHECK(parse_duration_ns("0") == 0);
+  CHECK_FALSE(parse_duration_ns("10"));
+  CHECK_FALSE(parse_duration_ns("ms"));
+  CHECK(parse_rate_bps("54Mbps") == 54'000'000);
+  CHECK(parse_rate_bps("0.5kbps") == 500);
+  CHECK_FALSE(parse_rate_bps("54M"));
+  CHECK(parse_size_bytes("1KiB") == 1024);
+  CHECK(parse_size_bytes("64") == 64);
+  CHECK(parse_size_bytes("2MB") == 2'000'000);
+}
+
+// One broken input per row, with its exact message.
+TEST_CASE("each broken scenario gets its exact message", "[scenario]") {
+  struct Row {
+    const char* yaml;
+    const char* message;
+  };
+  const Row rows[] = {
+      {"name: x\nclients: {a: {cuont: 3}}\n",
+       "bad.yaml:2:15: clients.a.cuont: unknown key; did you mean 'count'?"},
+      {"duraton: 10s\nclients: {a: {}}\n",
+       "bad.yaml:1:1: duraton: unknown key; did you mean 'duration'?"},
+      {"duration: 10\nclients: {a: {}}\n",
+       "bad.yaml:1:11: duration: expected a duration with a unit, like 250ms, 10s, 5min or 1h"},
+      {"clients: {a: {count: -2}}\n",
+       "bad.yaml:1:22: clients.a.count: must be between 1 and 1000000, not -2"},
+      {"clients: {a: {count: many}}\n", "bad.yaml:1:22: clients.a.count: expected an integer"},
+      {"clients: {a: {attach: {to: ap}}}\n",
+       "bad.yaml:1:28: clients.a.attach.to: no node named 'ap'"},
+      {"clients: {a: {attach: {to: brokr}}}\n",
+       "bad.yaml:1:28: clients.a.attach.to: no node named 'brokr'; did you mean 'broker'?"},
+      {"clients: {a: {attach: {profile: wfi}}}\n",
+       "bad.yaml:1:33: clients.a.attach.profile: unknown link profile 'wfi'; did you mean 'wifi'? "
+       "(profiles: ethernet, wifi, lte, nbiot, gprs, lora-sf7, lora-sf8, lora-sf9, lora-sf10, "
+       "lora-sf11, lora-sf12, satellite)"},
+      {"clients: {a: {publish: {topic: t, qos: 3}}}\n",
+       "bad.yaml:1:40: clients.a.publish.qos: must be between -1 and 2, not 3"},
+      {"clients: {a: {publish: {topic: t, qos: -1}}}\n",
+       "bad.yaml:1:40: clients.a.publish.qos: QoS -1 exists only in MQTT-SN"},
+      {"clients: {a: {protocol: mqtt-sn}}\n",
+       "bad.yaml:1:11: clients.a.gateway: MQTT-SN clients need a gateway node"},
+      {"clients: {a: {}}\nexpect: [delivery_ration >= 1]\n",
+       "bad.yaml:2:10: expect[0]: unknown metric 'delivery_ration'; did you mean "
+       "'delivery_ratio'?"},
+      {"clients: {a: {}}\nexpect: [latency_p99 <= 5]\n",
+       "bad.yaml:2:10: expect[0]: a latency needs a duration with a unit, like 500ms"},
+      {"clients: {a: {}}\nfaults: [{at: 1s}]\n",
+       "bad.yaml:2:10: faults[0]: needs exactly one of link_down, loss, partition, broker_crash, "
+       "client_crash"},
+      {"clients: {a: {}}\ntopology: {links: {l: {between: [broker, nowhere]}}}\n",
+       "bad.yaml:2:20: topology.links.l.between: no node named 'nowhere'"},
+      {"clients: {a: {}}\ntopology: {nodes: {x: switch}}\n",
+       "bad.yaml:2:23: topology.nodes.x: expected one of client, gateway, router, broker, not "
+       "'switch'"},
+      {"clients: {a: {}}\nbroker: {maximum_qos: 3}\n",
+       "bad.yaml:2:23: broker.maximum_qos: must be between 0 and 2, not 3"},
+      {"clients: {a: [1, 2]}\n", "bad.yaml:1:14: clients.a: expected a mapping"},
+      {"clients: {a: {}\n", "bad.yaml:2:1: end of map flow not found"},
+      {"name: x\n", "bad.yaml:1:1: clients: a scenario needs at least one client group"},
+  };
+  for (const Row& row : rows) {
+    INFO(row.yaml);
+    const auto errors = errors_of(row.yaml);
+    REQUIRE(errors.size() == 1);
+    CHECK(errors[0] == row.message);
+  }
+}
+
+TEST_CASE("all errors of a file are reported together", "[scenario]") {
+  const auto errors = errors_of("duration: soon\nseed: x\nclients: {a: {count: 0, qos: 1}}\n");
+  CHECK(errors.size() == 4);
+}
+
+TEST_CASE("the broker config file reports unknown keys with a suggestion", "[scenario]") {
+  const auto result = parse_broker_config("persistance: true\nreceive_maximum: 0\n", "b.yaml");
+  const auto* errors = std::get_if<std::vector<std::string>>(&result);
+  REQUIRE(errors);
+  REQUIRE(errors->size() == 2);
+  CHECK((*errors)[0] == "b.yaml:1:1: persistance: unknown key; did you mean 'persistence'?");
+  CHECK((*errors)[1] == "b.yaml:2:18: receive_maximum: must be between 1 and 65535, not 0");
+}
