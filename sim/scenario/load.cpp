@@ -7,6 +7,7 @@
 #include <set>
 #include <sstream>
 
+#include "sim/digest.hpp"
 #include "sim/net/profiles.hpp"
 #include "sim/scenario/broker_yaml.hpp"
 #include "sim/scenario/load_impl.hpp"
@@ -364,6 +365,10 @@ LoadResult parse_scenario(const std::string& yaml_text, const std::string& name,
     return finish(reader, std::move(spec));
   }
   read_top(reader, root, spec);
+  YAML::Emitter emitter;
+  emitter << root;
+  spec.canonical_yaml = emitter.c_str();
+  spec.digest = xxh64(spec.canonical_yaml.data(), spec.canonical_yaml.size());
   std::set<std::string> names;
   read_topology(reader, root["topology"], spec, names);
   protocol::Version version = protocol::Version::v5;

@@ -177,6 +177,10 @@ struct BrokerSpec {
 
 struct ScenarioSpec {
   std::string file;  // where it came from, for messages
+  // The YAML after --set overrides, re-emitted by yaml-cpp, and its xxh64: a report names the
+  // exact scenario it ran, so `--set` experiments stay reproducible.
+  std::string canonical_yaml;
+  std::uint64_t digest = 0;
   std::string name;
   std::string description;
   std::uint64_t seed = 1;

@@ -116,6 +116,9 @@ TEST_CASE("--set overrides values, list items and missing keys", "[scenario]") {
   CHECK(s.faults[3].at_ns == 50 * kNsPerS);
   CHECK(s.faults[2].at_ns == 41 * kNsPerS);  // the crash moved after the loss change
   CHECK(s.measure.pcap);
+  CHECK(s.digest != load_good().digest);
+  CHECK(load_good({"seed=99"}).digest == load_good({"seed=99"}).digest);
+  CHECK(s.canonical_yaml.find("count: 10") != std::string::npos);
 }
 
 TEST_CASE("a bad --set names the override", "[scenario]") {
