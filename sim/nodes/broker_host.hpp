@@ -4,8 +4,8 @@
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <optional>
+#include <unordered_map>
 
 #include "protocol/broker/broker_core.hpp"
 #include "sim/nodes/node_world.hpp"
@@ -69,7 +69,9 @@ class BrokerHost final : public net::StreamReceiver {
   protocol::BrokerConfig config_;
   std::optional<protocol::BrokerCore> core_;
   std::optional<protocol::BrokerState> saved_;
-  std::map<net::StreamId, Connection> connections_;  // StreamId doubles as ConnectionId
+  // StreamId doubles as ConnectionId. Looked up on every chunk, never iterated: a hash map
+  // keeps a fleet's lookups to one cache miss without letting its order into behaviour.
+  std::unordered_map<net::StreamId, Connection> connections_;
   DeadlineTimer timer_;
   WireCounters sent_;
   WireCounters received_;

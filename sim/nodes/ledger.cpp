@@ -58,7 +58,7 @@ std::uint32_t DeliveryLedger::intern(std::string_view name) {
   return id;
 }
 
-MessageKey DeliveryLedger::record_publish(LedgerClient publisher, std::string_view topic,
+MessageKey DeliveryLedger::record_publish(LedgerClient publisher, std::uint32_t topic,
                                           protocol::QoS qos, bool retain,
                                           std::uint64_t payload_digest,
                                           std::uint32_t payload_size_bytes, TimeNs now,
@@ -68,7 +68,8 @@ MessageKey DeliveryLedger::record_publish(LedgerClient publisher, std::string_vi
   r.local_id = local_id;
   r.payload_digest = payload_digest;
   r.publisher = publisher;
-  r.topic = intern(topic);
+  if (topic >= names_.size()) throw std::out_of_range("record_publish: topic not interned");
+  r.topic = topic;
   r.payload_size_bytes = payload_size_bytes;
   r.qos = qos;
   r.retain = retain;
@@ -103,7 +104,8 @@ void DeliveryLedger::record_delivery(LedgerClient subscriber, std::string_view t
   d.time_ns = now;
   d.message = *key;
   d.subscriber = subscriber;
-  d.topic = intern(topic);
+  const std::uint32_t published_topic = records_[*key - 1].topic;
+  d.topic = names_[published_topic] == topic ? published_topic : intern(topic);
   d.qos = qos;
   d.dup = dup;
   d.retain = retain;
@@ -206,11 +208,12 @@ struct PairTally {
 
 // Walks each message of `qos` once: its expected subscribers and its deliveries per subscriber.
 template <class F>
-static void for_each_message_tally(const DeliveryLedger& ledger, protocol::QoS qos, F&& visit) {
+static void for_each_message_tally(const DeliveryLedger& ledger, protocol::QoS qos,
+                                   TimeNs published_before_ns, F&& visit) {
   std::vector<PairTally> tallies;
   for (MessageKey key = 1; key <= ledger.message_count(); ++key) {
     const MessageRecord& r = ledger.message(key);
-    if (r.qos != qos) continue;
+    if (r.qos != qos || r.published_ns >= published_before_ns) continue;
     tallies.clear();
     std::uint64_t retained = 0;
     for (std::uint32_t i = r.first_delivery; i != kNoDelivery;
@@ -232,9 +235,9 @@ static void for_each_message_tally(const DeliveryLedger& ledger, protocol::QoS q
   }
 }
 
-QosCounts DeliveryLedger::counts(protocol::QoS qos) const {
+QosCounts DeliveryLedger::counts(protocol::QoS qos, TimeNs published_before_ns) const {
   QosCounts c;
-  for_each_message_tally(*this, qos,
+  for_each_message_tally(*this, qos, published_before_ns,
                          [&](const MessageRecord& r, MessageKey key,
                              const std::vector<PairTally>& tallies, std::uint64_t retained) {
                            if (r.refused) {
@@ -260,9 +263,10 @@ QosCounts DeliveryLedger::counts(protocol::QoS qos) const {
   return c;
 }
 
-std::vector<TimeNs> DeliveryLedger::latency_samples_ns(protocol::QoS qos) const {
+std::vector<TimeNs> DeliveryLedger::latency_samples_ns(protocol::QoS qos,
+                                                       TimeNs published_before_ns) const {
   std::vector<TimeNs> out;
-  for_each_message_tally(*this, qos,
+  for_each_message_tally(*this, qos, published_before_ns,
                          [&](const MessageRecord& r, MessageKey,
                              const std::vector<PairTally>& tallies, std::uint64_t) {
                            for (const PairTally& t : tallies)

@@ -94,11 +94,14 @@ class DeliveryLedger {
   const std::string& client_name(LedgerClient c) const { return clients_.at(c); }
   std::size_t client_count() const { return clients_.size(); }
 
+  // Topics and filters by number; a publisher interns its topic once.
+  std::uint32_t intern(std::string_view name);
+
   // Publishing: next_key() names the message about to be published (write_tag it into the
   // payload); record_publish() then files it under that key.
   MessageKey next_key() const { return records_.size() + 1; }
   // `payload_digest`: xxh64 of the whole payload (sim/digest.hpp).
-  MessageKey record_publish(LedgerClient publisher, std::string_view topic, protocol::QoS qos,
+  MessageKey record_publish(LedgerClient publisher, std::uint32_t topic, protocol::QoS qos,
                             bool retain, std::uint64_t payload_digest,
                             std::uint32_t payload_size_bytes, TimeNs now, std::uint64_t local_id,
                             bool refused);
@@ -128,15 +131,17 @@ class DeliveryLedger {
   std::uint64_t untagged_deliveries() const { return untagged_; }
   const std::string& topic_name(std::uint32_t id) const { return names_.at(id); }
 
-  // Queries (computed on each call; see QosCounts for the definitions).
-  QosCounts counts(protocol::QoS qos) const;
+  // Queries (computed on each call; see QosCounts for the definitions), over the messages
+  // published before `published_before_ns`: leave out the last seconds of a run, whose messages
+  // may still be on their way.
+  QosCounts counts(protocol::QoS qos, TimeNs published_before_ns = kTimeMaxNs) const;
   // Publish → first delivery per (message, subscriber) pair, in message order.
-  std::vector<TimeNs> latency_samples_ns(protocol::QoS qos) const;
+  std::vector<TimeNs> latency_samples_ns(protocol::QoS qos,
+                                         TimeNs published_before_ns = kTimeMaxNs) const;
   // The subscribers expected to receive `key` (sorted, distinct).
   std::vector<LedgerClient> expected_subscribers(MessageKey key) const;
 
  private:
-  std::uint32_t intern(std::string_view name);
   const std::vector<std::uint32_t>& filters_matching(std::uint32_t topic) const;
 
   std::vector<std::string> clients_;

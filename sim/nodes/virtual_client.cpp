@@ -37,15 +37,15 @@ VirtualClient::VirtualClient(NodeWorld& world, net::NodeId node, std::string_vie
       churn_rng_(world_rng.fork("client/" + std::to_string(index) + "/churn")) {
   const Rng topic_rng = world_rng.fork("client/" + std::to_string(index) + "/topic");
   for (const PublishBehaviour& p : behaviour.publishes) {
-    topics_.push_back(
-        expand_template(p.topic_template, index, node_name, behaviour.values, topic_rng));
+    Publishing state;
+    state.topic = expand_template(p.topic_template, index, node_name, behaviour.values, topic_rng);
+    state.topic_id = world.ledger.intern(state.topic);
+    publishing_.push_back(std::move(state));
   }
   for (const protocol::SubscribeFilter& f : behaviour.subscriptions) {
     filters_.push_back(
         {expand_template(f.filter, index, node_name, behaviour.values, topic_rng), f.options});
   }
-  published_per_behaviour_.assign(topics_.size(), 0);
-  publish_events_.assign(topics_.size(), EventId{});
 }
 
 VirtualClient::~VirtualClient() {
@@ -53,7 +53,7 @@ VirtualClient::~VirtualClient() {
   session_timer_.cancel(k);
   connect_timer_.cancel(k);
   k.cancel(churn_event_);
-  for (const EventId id : publish_events_) k.cancel(id);
+  for (const Publishing& p : publishing_) k.cancel(p.event);
 }
 
 void VirtualClient::start() {
@@ -65,7 +65,7 @@ void VirtualClient::begin(TimeNs now) {
   if (crashed_) return;
   session_.connect(now);
   subscribe_all();
-  for (std::uint32_t i = 0; i < topics_.size(); ++i) {
+  for (std::uint32_t i = 0; i < publishing_.size(); ++i) {
     const PublishBehaviour& p = behaviour_->publishes[i];
     const TimeNs phase = p.interval_ns > 0 ? uniform_int(publish_rng_, 0, p.interval_ns - 1) : 0;
     schedule_publish(i, std::max(now, p.start_ns) + phase);
@@ -86,8 +86,8 @@ void VirtualClient::subscribe_all() {
 
 void VirtualClient::schedule_publish(std::uint32_t which, TimeNs at_ns) {
   Kernel& k = world_->kernel;
-  k.cancel(publish_events_[which]);
-  publish_events_[which] =
+  k.cancel(publishing_[which].event);
+  publishing_[which].event =
       k.schedule_at(std::max(at_ns, k.now_ns()), [this, which] { on_publish_timer(which); });
 }
 
@@ -96,16 +96,25 @@ void VirtualClient::on_publish_timer(std::uint32_t which) {
   const PublishBehaviour& p = behaviour_->publishes[which];
   const TimeNs now = world_->kernel.now_ns();
   if (now > p.stop_ns) return;
-  if (p.max_messages != 0 && published_per_behaviour_[which] >= p.max_messages) return;
+  Publishing& state = publishing_[which];
+  if (p.max_messages != 0 && state.published >= p.max_messages) return;
   const double size = std::max(0.0, p.payload_size_bytes.sample(publish_rng_));
-  publish_now(topics_[which], static_cast<std::size_t>(round_to_ns(size)), p.qos, p.retain);
-  ++published_per_behaviour_[which];
+  publish_message(state.topic, state.topic_id, static_cast<std::size_t>(round_to_ns(size)), p.qos,
+                  p.retain);
+  ++state.published;
   const TimeNs jitter = round_to_ns(p.jitter_ns.sample(publish_rng_));
   schedule_publish(which, now + std::max<TimeNs>(1, p.interval_ns + jitter));
 }
 
 MessageKey VirtualClient::publish_now(std::string topic, std::size_t payload_size_bytes,
                                       protocol::QoS qos, bool retain) {
+  const std::uint32_t topic_id = world_->ledger.intern(topic);
+  return publish_message(std::move(topic), topic_id, payload_size_bytes, qos, retain);
+}
+
+MessageKey VirtualClient::publish_message(std::string topic, std::uint32_t topic_id,
+                                          std::size_t payload_size_bytes, protocol::QoS qos,
+                                          bool retain) {
   const TimeNs now = world_->kernel.now_ns();
   const std::size_t size = std::max(payload_size_bytes, kTagBytes);
   std::string payload(size, '.');
@@ -114,10 +123,9 @@ MessageKey VirtualClient::publish_now(std::string topic, std::size_t payload_siz
   const MessageKey key = ledger.next_key();
   write_tag(key, payload.data());
   const std::uint64_t digest = xxh64(payload.data(), payload.size());
-  const std::string topic_copy = topic;
   const auto result = session_.publish(now, std::move(topic), std::move(payload), qos, retain);
-  ledger.record_publish(ledger_id_, topic_copy, qos, retain, digest,
-                        static_cast<std::uint32_t>(size), now, result.id, !result);
+  ledger.record_publish(ledger_id_, topic_id, qos, retain, digest, static_cast<std::uint32_t>(size),
+                        now, result.id, !result);
   if (result) {
     unacked_.emplace_back(result.id, key);
     ++stats_.published;
@@ -192,7 +200,7 @@ void VirtualClient::crash() {
   session_timer_.cancel(k);
   connect_timer_.cancel(k);
   k.cancel(churn_event_);
-  for (EventId& id : publish_events_) k.cancel(id);
+  for (const Publishing& p : publishing_) k.cancel(p.event);
   // A session that ends with its connection takes the subscriptions along once the broker
   // notices; counting them lost from the crash on is the conservative reading.
   if (!outlives_connection(session_)) world_->ledger.subscriptions_lost(ledger_id_, now);

@@ -22,7 +22,8 @@ std::string payload_for(MessageKey key, std::size_t size = 32) {
 MessageKey publish(DeliveryLedger& ledger, LedgerClient publisher, std::string topic, QoS qos,
                    TimeNs at) {
   const MessageKey key = ledger.next_key();
-  return ledger.record_publish(publisher, topic, qos, false, key * 11, 32, at, key, false);
+  return ledger.record_publish(publisher, ledger.intern(topic), qos, false, key * 11, 32, at, key,
+                               false);
 }
 
 void deliver(DeliveryLedger& ledger, LedgerClient to, MessageKey key, TimeNs at, bool dup = false,
@@ -76,6 +77,9 @@ TEST_CASE("counts follow subscriptions in force, and deliveries link to their me
   CHECK(c.deliveries == 3);
   CHECK(c.retained_deliveries == 1);
   CHECK(ledger.counts(QoS::exactly_once).sent == 0);
+  const QosCounts before_250 = ledger.counts(QoS::at_least_once, 250);  // m1 and early only
+  CHECK(before_250.sent == 2);
+  CHECK(before_250.lost == 0);
   CHECK(ledger.untagged_deliveries() == 1);
 
   const auto m1_deliveries = ledger.deliveries_of(m1);
@@ -120,8 +124,9 @@ TEST_CASE("a refused publish is counted apart and expects no delivery") {
   const LedgerClient pub = ledger.add_client("pub");
   const LedgerClient a = ledger.add_client("a");
   ledger.subscription_granted(a, "#", QoS::at_most_once, 0);
-  const MessageKey key = ledger.record_publish(pub, "t", QoS::at_most_once, false, 1, 16, 10, 0,
-                                               /*refused=*/true);
+  const MessageKey key =
+      ledger.record_publish(pub, ledger.intern("t"), QoS::at_most_once, false, 1, 16, 10, 0,
+                            /*refused=*/true);
   CHECK(ledger.expected_subscribers(key).empty());
   const QosCounts c = ledger.counts(QoS::at_most_once);
   CHECK(c.refused == 1);
