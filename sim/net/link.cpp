@@ -282,6 +282,7 @@ Outcome LinkModel::transmit(TimeNs now_ns, std::int64_t size_bytes) {
   last_delivery_ns_ = arrives_ns;
   ++stats_.delivered;
   Outcome outcome{DropReason::none, departs_ns, arrives_ns};
+  outcome.started_at_ns = start_ns;
   if (config_.duplicate_p > 0 && bernoulli(duplicate_rng_, config_.duplicate_p)) {
     TimeNs copy_ns = saturating_add(departs_ns, draw_delay_ns());
     if (config_.in_order) copy_ns = std::max(copy_ns, last_delivery_ns_);

@@ -104,6 +104,7 @@ struct Outcome {
   TimeNs departed_at_ns = 0;    // last bit on the wire (meaningful when it got on the wire)
   TimeNs delivered_at_ns = 0;   // arrival of the last bit at the far end, when delivered
   TimeNs duplicate_at_ns = -1;  // arrival of a duplicate copy; -1 when there is none
+  TimeNs started_at_ns = 0;     // first bit on the wire (after queueing), when delivered
   bool delivered() const { return drop == DropReason::none; }
   bool duplicated() const { return duplicate_at_ns >= 0; }
 };

@@ -127,8 +127,10 @@ void Network::offer_to_link(std::uint32_t index) {
   LinkModel& link = topology_.link(link_id);
   const TimeNs now_ns = kernel_.now_ns();
   ++stats_.hops;
-  flight.offered_ns = now_ns;
   const Outcome outcome = link.transmit(now_ns, flight.packet.size_bytes);
+  // Like a scheduled outage, a later down fault catches the packet from its first bit on the
+  // wire: packets still queued when the link comes back up go out normally.
+  flight.on_wire_ns = outcome.started_at_ns;
   if (!outcome.delivered()) {
     return drop(index, trace_reason(outcome.drop, link), topology_.link_source(link_id), link_id);
   }
@@ -150,7 +152,7 @@ void Network::arrive(std::uint32_t index) {
     const LinkId link_id = route_links_[flight.route_offset + flight.hop];
     LinkModel& link = topology_.link(link_id);
     // A down fault after the packet was offered still catches it on the wire.
-    if (link.down_during(flight.offered_ns, kernel_.now_ns())) {
+    if (link.down_during(flight.on_wire_ns, kernel_.now_ns())) {
       link.count_late_drop();
       return drop(index, TraceDrop::link_down, topology_.link_source(link_id), link_id);
     }

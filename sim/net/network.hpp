@@ -98,7 +98,7 @@ class Network {
     std::uint32_t route_offset = 0;
     std::uint16_t route_length = 0;
     std::uint16_t hop = 0;  // index of the link being crossed
-    TimeNs offered_ns = 0;  // when the current link got the packet
+    TimeNs on_wire_ns = 0;  // when the current link started sending it
   };
   static constexpr std::uint8_t kDownByFault = 1;
   static constexpr std::uint8_t kDownByPartition = 2;
