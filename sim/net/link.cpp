@@ -220,7 +220,7 @@ bool LinkModel::lost_by_model() {
   return false;
 }
 
-TimeNs LinkModel::draw_delay_ns() {
+TimeNs LinkModel::draw_delay_ns(Rng& rng) {
   const double base = static_cast<double>(config_.latency_ns);
   const double jitter = static_cast<double>(config_.jitter_ns);
   double delay = base;
@@ -228,13 +228,13 @@ TimeNs LinkModel::draw_delay_ns() {
     case JitterKind::none:
       break;
     case JitterKind::uniform:
-      delay += uniform_real(jitter_rng_, -jitter, jitter);
+      delay += uniform_real(rng, -jitter, jitter);
       break;
     case JitterKind::normal:
-      delay += normal(jitter_rng_, 0, jitter);
+      delay += normal(rng, 0, jitter);
       break;
     case JitterKind::exponential:
-      if (jitter > 0) delay += exponential(jitter_rng_, jitter);
+      if (jitter > 0) delay += exponential(rng, jitter);
       break;
   }
   return std::max<TimeNs>(0, round_to_ns(delay));  // never faster than instantaneous
@@ -273,7 +273,7 @@ Outcome LinkModel::transmit(TimeNs now_ns, std::int64_t size_bytes) {
   const bool lost = lost_by_model();
   const double per = packet_error_rate(config_.bit_error_rate, size_bytes * 8);
   const bool corrupted = config_.bit_error_rate > 0 && bernoulli(loss_rng_, per);
-  TimeNs arrives_ns = saturating_add(departs_ns, draw_delay_ns());
+  TimeNs arrives_ns = saturating_add(departs_ns, draw_delay_ns(jitter_rng_));
   if (config_.in_order) arrives_ns = std::max(arrives_ns, last_delivery_ns_);
 
   if (lost) return drop(DropReason::loss, departs_ns);
@@ -284,7 +284,7 @@ Outcome LinkModel::transmit(TimeNs now_ns, std::int64_t size_bytes) {
   Outcome outcome{DropReason::none, departs_ns, arrives_ns};
   outcome.started_at_ns = start_ns;
   if (config_.duplicate_p > 0 && bernoulli(duplicate_rng_, config_.duplicate_p)) {
-    TimeNs copy_ns = saturating_add(departs_ns, draw_delay_ns());
+    TimeNs copy_ns = saturating_add(departs_ns, draw_delay_ns(duplicate_rng_));
     if (config_.in_order) copy_ns = std::max(copy_ns, last_delivery_ns_);
     if (!outage_overlaps(start_ns, copy_ns)) {
       if (config_.in_order) last_delivery_ns_ = copy_ns;

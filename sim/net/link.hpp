@@ -82,8 +82,8 @@ struct LinkConfig {
   // only delays). False lets jitter reorder packets, as on a multi-path route.
   bool in_order = true;
   // Probability that a delivered packet arrives twice (a link-layer retransmission whose ACK was
-  // lost). The copy draws its own delay. Drawn from a separate stream, only when > 0, so links
-  // without duplication draw exactly the numbers they drew before this field existed.
+  // lost). The draw and the copy's delay come from the link's own "duplicate" stream, and only
+  // when > 0, so duplication never shifts the loss and jitter draws of the original packets.
   double duplicate_p = 0;
 };
 
@@ -173,7 +173,7 @@ class LinkModel {
   bool queue_full(std::int64_t size_bytes) const;
   TimeNs tx_duration_ns(std::int64_t size_bytes) const;
   bool lost_by_model();
-  TimeNs draw_delay_ns();
+  TimeNs draw_delay_ns(Rng& rng);
   void sort_outages();
   Outcome drop(DropReason reason, TimeNs departed_at_ns = 0);
 

@@ -166,6 +166,10 @@ void Network::arrive(std::uint32_t index) {
 }
 
 void Network::deliver(std::uint32_t index) {
+  PacketHandler* handler = handlers_[static_cast<std::size_t>(flights_[index].packet.layer)];
+  if (handler == nullptr || !handler->can_receive(flights_[index].packet)) {
+    return drop(index, TraceDrop::node_down, flights_[index].packet.to, kNoLink);
+  }
   const Flight flight = flights_[index];
   release_flight(index);
   ++stats_.delivered;
@@ -180,8 +184,7 @@ void Network::deliver(std::uint32_t index) {
       flight.route_length > 0 ? route_links_[flight.route_offset + flight.hop - 1u] : kNoLink;
   delivered.size_bytes = flight.packet.size_bytes;
   trace_.record(delivered);
-  PacketHandler* handler = handlers_[static_cast<std::size_t>(flight.packet.layer)];
-  if (handler != nullptr) handler->on_packet(flight.packet);
+  handler->on_packet(flight.packet);
 }
 
 void Network::drop(std::uint32_t index, TraceDrop reason, NodeId at, LinkId link) {

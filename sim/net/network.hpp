@@ -33,6 +33,9 @@ struct Packet {
 class PacketHandler {
  public:
   virtual ~PacketHandler() = default;
+  // Whether `packet.to` has someone to take the packet (a bound port); when not, the packet is
+  // dropped there as node_down instead of delivered.
+  virtual bool can_receive(const Packet& /*packet*/) { return true; }
   // The packet arrived at `packet.to`, which is up.
   virtual void on_packet(const Packet& packet) = 0;
   // The packet will not arrive; its payload can be released.
