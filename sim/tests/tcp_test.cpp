@@ -1,6 +1,7 @@
 // The TCP model: bytes arrive complete, in order and once over Bernoulli and Gilbert–Elliott
-// loss; the handshake costs one RTT; RTO follows RFC 6298 and doubles per timeout (read from
-// the trace's timestamps); outages delay or break; HOL blocking; FIN, RST, crash; determinism.
+// loss, reordering and duplication; the handshake costs one RTT; RTO follows RFC 6298 and doubles
+// per timeout (read from the trace's timestamps); outages delay or break; HOL blocking; FIN, RST,
+// crash; determinism.
 #include <rapidcheck/catch.h>
 #include <catch2/catch.hpp>
 
@@ -280,9 +281,10 @@ TEST_CASE("three duplicate ACKs trigger a fast retransmit well before the RTO") 
 }
 
 TEST_CASE("random writes arrive complete, in order and once over lossy links") {
-  rc::prop("both directions over Bernoulli or Gilbert-Elliott loss", [] {
+  rc::prop("both directions, Bernoulli or Gilbert-Elliott loss, with or without reordering", [] {
     const auto seed = *rc::gen::arbitrary<std::uint32_t>();
     const bool bursty = *rc::gen::arbitrary<bool>();
+    const bool reorder = *rc::gen::arbitrary<bool>();
     const auto sizes = *rc::gen::container<std::vector<int>>(rc::gen::inRange(1, 6000));
     LinkConfig up = wire("up", 20 * kNsPerMs, 2'000'000);
     up.jitter = JitterKind::uniform;
@@ -291,6 +293,10 @@ TEST_CASE("random writes arrive complete, in order and once over lossy links") {
       up.loss = LossConfig{LossKind::gilbert_elliott, 0, 0.05, 0.4, 0.01, 0.6};
     } else {
       up.loss = LossConfig{LossKind::bernoulli, 0.1};
+    }
+    if (reorder) {  // jitter may now reorder segments, and 2% arrive twice
+      up.in_order = false;
+      up.duplicate_p = 0.02;
     }
     LinkConfig down = up;
     down.name = "down";
@@ -453,4 +459,12 @@ TEST_CASE("a TCP run's trace digest is the same for the same seed") {
   };
   CHECK(run(21) == run(21));
   CHECK(run(21) != run(22));
+}
+
+TEST_CASE("stream close reasons have names") {
+  CHECK(to_string(StreamCloseReason::closed_by_peer) == "closed_by_peer");
+  CHECK(to_string(StreamCloseReason::reset_by_peer) == "reset_by_peer");
+  CHECK(to_string(StreamCloseReason::retries_exhausted) == "retries_exhausted");
+  CHECK(to_string(StreamCloseReason::link_down_too_long) == "link_down_too_long");
+  CHECK(to_string(StreamCloseReason::connect_failed) == "connect_failed");
 }
