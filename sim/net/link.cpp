@@ -52,6 +52,7 @@ void validate(const LinkConfig& c) {
       !probability(l.loss_good) || !probability(l.loss_bad))
     fail("loss probability outside [0, 1]");
   if (!probability(c.bit_error_rate)) fail("bit error rate outside [0, 1]");
+  if (!probability(c.duplicate_p)) fail("duplicate probability outside [0, 1]");
   for (const Outage& o : c.outages) {
     if (o.end_ns < o.start_ns) fail("outage ends before it starts");
   }
@@ -124,8 +125,13 @@ double packet_error_rate(double ber, std::int64_t bits) {
 LinkModel::LinkModel(LinkConfig config, const Rng& world)
     : config_(std::move(config)),
       loss_rng_(world.fork("link/" + config_.name).fork("loss")),
-      jitter_rng_(world.fork("link/" + config_.name).fork("jitter")) {
+      jitter_rng_(world.fork("link/" + config_.name).fork("jitter")),
+      duplicate_rng_(world.fork("link/" + config_.name).fork("duplicate")) {
   validate(config_);
+  sort_outages();
+}
+
+void LinkModel::sort_outages() {
   // Sorted by start so that lookups do not depend on the order the scenario listed them in.
   std::sort(config_.outages.begin(), config_.outages.end(), [](const Outage& a, const Outage& b) {
     return a.start_ns != b.start_ns ? a.start_ns < b.start_ns : a.end_ns < b.end_ns;
@@ -135,9 +141,25 @@ LinkModel::LinkModel(LinkConfig config, const Rng& world)
 void LinkModel::add_outage(Outage outage) {
   config_.outages.push_back(outage);
   validate(config_);
-  std::sort(config_.outages.begin(), config_.outages.end(), [](const Outage& a, const Outage& b) {
-    return a.start_ns != b.start_ns ? a.start_ns < b.start_ns : a.end_ns < b.end_ns;
-  });
+  sort_outages();
+}
+
+void LinkModel::set_down(TimeNs now_ns, bool down) {
+  if (down == is_down()) return;
+  if (down) {
+    down_since_ns_ = now_ns;
+    return;
+  }
+  // The closed interval joins the outage list, so packets offered during it that are still in
+  // flight are judged the same way as under a scheduled outage.
+  if (now_ns > down_since_ns_) config_.outages.push_back(Outage{down_since_ns_, now_ns});
+  down_since_ns_ = -1;
+  sort_outages();
+}
+
+void LinkModel::count_late_drop() {
+  --stats_.delivered;
+  ++stats_.dropped[static_cast<std::size_t>(DropReason::outage)];
 }
 
 void LinkModel::set_loss(const LossConfig& loss) {
@@ -155,6 +177,7 @@ bool LinkModel::in_outage(TimeNs at_ns) const {
 }
 
 bool LinkModel::outage_overlaps(TimeNs start_ns, TimeNs end_ns) const {
+  if (down_since_ns_ >= 0 && end_ns > down_since_ns_) return true;
   // Few outages per link: a linear scan is simplest and order-independent.
   for (const Outage& o : config_.outages) {
     if (o.start_ns >= end_ns) break;
@@ -197,7 +220,7 @@ bool LinkModel::lost_by_model() {
   return false;
 }
 
-TimeNs LinkModel::draw_delay_ns() {
+TimeNs LinkModel::draw_delay_ns(Rng& rng) {
   const double base = static_cast<double>(config_.latency_ns);
   const double jitter = static_cast<double>(config_.jitter_ns);
   double delay = base;
@@ -205,13 +228,13 @@ TimeNs LinkModel::draw_delay_ns() {
     case JitterKind::none:
       break;
     case JitterKind::uniform:
-      delay += uniform_real(jitter_rng_, -jitter, jitter);
+      delay += uniform_real(rng, -jitter, jitter);
       break;
     case JitterKind::normal:
-      delay += normal(jitter_rng_, 0, jitter);
+      delay += normal(rng, 0, jitter);
       break;
     case JitterKind::exponential:
-      if (jitter > 0) delay += exponential(jitter_rng_, jitter);
+      if (jitter > 0) delay += exponential(rng, jitter);
       break;
   }
   return std::max<TimeNs>(0, round_to_ns(delay));  // never faster than instantaneous
@@ -250,7 +273,7 @@ Outcome LinkModel::transmit(TimeNs now_ns, std::int64_t size_bytes) {
   const bool lost = lost_by_model();
   const double per = packet_error_rate(config_.bit_error_rate, size_bytes * 8);
   const bool corrupted = config_.bit_error_rate > 0 && bernoulli(loss_rng_, per);
-  TimeNs arrives_ns = saturating_add(departs_ns, draw_delay_ns());
+  TimeNs arrives_ns = saturating_add(departs_ns, draw_delay_ns(jitter_rng_));
   if (config_.in_order) arrives_ns = std::max(arrives_ns, last_delivery_ns_);
 
   if (lost) return drop(DropReason::loss, departs_ns);
@@ -258,7 +281,18 @@ Outcome LinkModel::transmit(TimeNs now_ns, std::int64_t size_bytes) {
   if (outage_overlaps(start_ns, arrives_ns)) return drop(DropReason::outage, departs_ns);
   last_delivery_ns_ = arrives_ns;
   ++stats_.delivered;
-  return Outcome{DropReason::none, departs_ns, arrives_ns};
+  Outcome outcome{DropReason::none, departs_ns, arrives_ns};
+  outcome.started_at_ns = start_ns;
+  if (config_.duplicate_p > 0 && bernoulli(duplicate_rng_, config_.duplicate_p)) {
+    TimeNs copy_ns = saturating_add(departs_ns, draw_delay_ns(duplicate_rng_));
+    if (config_.in_order) copy_ns = std::max(copy_ns, last_delivery_ns_);
+    if (!outage_overlaps(start_ns, copy_ns)) {
+      if (config_.in_order) last_delivery_ns_ = copy_ns;
+      outcome.duplicate_at_ns = copy_ns;
+      ++stats_.duplicated;
+    }
+  }
+  return outcome;
 }
 
 }  // namespace mqttsim::sim::net

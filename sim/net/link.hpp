@@ -81,6 +81,10 @@ struct LinkConfig {
   // Keep delivery order: a packet never arrives before the one sent ahead of it (jitter then
   // only delays). False lets jitter reorder packets, as on a multi-path route.
   bool in_order = true;
+  // Probability that a delivered packet arrives twice (a link-layer retransmission whose ACK was
+  // lost). The draw and the copy's delay come from the link's own "duplicate" stream, and only
+  // when > 0, so duplication never shifts the loss and jitter draws of the original packets.
+  double duplicate_p = 0;
 };
 
 enum class DropReason : std::uint8_t {
@@ -97,14 +101,18 @@ const char* to_string(DropReason reason);
 
 struct Outcome {
   DropReason drop = DropReason::none;
-  TimeNs departed_at_ns = 0;   // last bit on the wire (meaningful when it got on the wire)
-  TimeNs delivered_at_ns = 0;  // arrival of the last bit at the far end, when delivered
+  TimeNs departed_at_ns = 0;    // last bit on the wire (meaningful when it got on the wire)
+  TimeNs delivered_at_ns = 0;   // arrival of the last bit at the far end, when delivered
+  TimeNs duplicate_at_ns = -1;  // arrival of a duplicate copy; -1 when there is none
+  TimeNs started_at_ns = 0;     // first bit on the wire (after queueing), when delivered
   bool delivered() const { return drop == DropReason::none; }
+  bool duplicated() const { return duplicate_at_ns >= 0; }
 };
 
 struct LinkStats {
   std::uint64_t offered = 0;
   std::uint64_t delivered = 0;
+  std::uint64_t duplicated = 0;
   std::array<std::uint64_t, static_cast<std::size_t>(DropReason::count_)> dropped{};
   std::uint64_t dropped_for(DropReason reason) const {
     return dropped[static_cast<std::size_t>(reason)];
@@ -137,6 +145,17 @@ class LinkModel {
   void add_outage(Outage outage);
   void set_loss(const LossConfig& loss);
   void set_bit_error_rate(double ber);
+  // An open-ended outage (a link-down fault): from `now_ns` until set_down(later, false), the
+  // link drops everything offered, and down_during() tells the caller which packets already in
+  // flight it must drop. Kept as an outage interval, so transmit() needs no extra check.
+  void set_down(TimeNs now_ns, bool down);
+  bool is_down() const { return down_since_ns_ >= 0; }
+  // True when an outage (scheduled or a down fault) overlaps [start_ns, end_ns).
+  bool down_during(TimeNs start_ns, TimeNs end_ns) const {
+    return outage_overlaps(start_ns, end_ns);
+  }
+  // The caller dropped a packet that transmit() had delivered (the link went down under it).
+  void count_late_drop();
 
   const LinkConfig& config() const { return config_; }
   const LinkStats& stats() const { return stats_; }
@@ -154,12 +173,15 @@ class LinkModel {
   bool queue_full(std::int64_t size_bytes) const;
   TimeNs tx_duration_ns(std::int64_t size_bytes) const;
   bool lost_by_model();
-  TimeNs draw_delay_ns();
+  TimeNs draw_delay_ns(Rng& rng);
+  void sort_outages();
   Outcome drop(DropReason reason, TimeNs departed_at_ns = 0);
 
   LinkConfig config_;
   Rng loss_rng_;
   Rng jitter_rng_;
+  Rng duplicate_rng_;
+  TimeNs down_since_ns_ = -1;  // start of the open-ended down fault; -1 when up
   std::deque<Queued> queue_;
   std::int64_t queued_bytes_ = 0;
   TimeNs last_now_ns_ = 0;

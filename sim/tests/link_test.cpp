@@ -329,3 +329,45 @@ TEST_CASE("link invariants hold for any configuration and offer pattern") {
     RC_ASSERT(total == offers.size());
   });
 }
+
+TEST_CASE("duplication never shifts the draws that decide the original packets") {
+  LinkConfig c = plain("dup");
+  c.latency_ns = 10 * kNsPerMs;
+  c.jitter = JitterKind::uniform;
+  c.jitter_ns = 5 * kNsPerMs;
+  c.in_order = false;
+  c.loss.kind = LossKind::bernoulli;
+  c.loss.p = 0.2;
+  LinkModel plain_link(c, Rng(5));
+  c.duplicate_p = 0.3;
+  LinkModel dup_link(c, Rng(5));
+  const auto a = offer(plain_link, 5000, kNsPerMs, 100);
+  const auto b = offer(dup_link, 5000, kNsPerMs, 100);
+  int duplicated = 0;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    CHECK(a[i].drop == b[i].drop);
+    CHECK(a[i].delivered_at_ns == b[i].delivered_at_ns);
+    CHECK_FALSE(a[i].duplicated());
+    duplicated += b[i].duplicated() ? 1 : 0;
+    if (b[i].duplicated()) CHECK(b[i].delivered());
+  }
+  CHECK(duplicated > 1000);
+  CHECK(static_cast<std::uint64_t>(duplicated) == dup_link.stats().duplicated);
+}
+
+TEST_CASE("a link set down drops what is offered and reports packets in flight") {
+  LinkConfig c = plain("down");
+  c.latency_ns = 10 * kNsPerMs;
+  LinkModel link(c, Rng(1));
+  const Outcome before = link.transmit(0, 100);
+  REQUIRE(before.delivered());
+  link.set_down(5 * kNsPerMs, true);
+  CHECK(link.is_down());
+  CHECK(link.down_during(before.started_at_ns, before.delivered_at_ns));  // in flight: caught
+  CHECK(link.transmit(6 * kNsPerMs, 100).drop == DropReason::outage);
+  link.set_down(8 * kNsPerMs, false);
+  CHECK_FALSE(link.is_down());
+  CHECK(link.down_during(0, 10 * kNsPerMs));  // the closed interval stays on record
+  CHECK_FALSE(link.down_during(8 * kNsPerMs, 20 * kNsPerMs));
+  CHECK(link.transmit(8 * kNsPerMs, 100).delivered());
+}

@@ -1,0 +1,134 @@
+// The network layer: carries one packet from node to node along Topology::route(), one link at a
+// time (LinkModel::transmit decides each hop; the Kernel schedules the next), records it in the
+// Trace, and applies faults (link down, loss change, partition, node down) from kernel now on.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "sim/kernel.hpp"
+#include "sim/net/topology.hpp"
+#include "sim/trace.hpp"
+
+namespace mqttsim::sim::net {
+
+using TraceDrop = ::mqttsim::sim::DropReason;  // net::DropReason is the link's own reason
+
+// One packet as the network sees it: ends, size on the wire (headers included) and an opaque
+// handle the transport uses to find its payload (a segment or datagram in its own slab).
+struct Packet {
+  NodeId from = 0;
+  NodeId to = 0;
+  std::uint32_t size_bytes = 0;
+  TraceLayer layer = TraceLayer::none;
+  std::uint8_t packet_type = 0;  // goes to the trace (for TCP: the segment's flags)
+  std::uint64_t payload = 0;
+};
+
+// The transport above the network (one per layer). Called from kernel events, or synchronously
+// from Network::send() for a packet dropped at once; a handler may send from any callback.
+class PacketHandler {
+ public:
+  virtual ~PacketHandler() = default;
+  // Whether `packet.to` has someone to take the packet (a bound port); when not, the packet is
+  // dropped there as node_down instead of delivered.
+  virtual bool can_receive(const Packet& /*packet*/) { return true; }
+  // The packet arrived at `packet.to`, which is up.
+  virtual void on_packet(const Packet& packet) = 0;
+  // The packet will not arrive; its payload can be released.
+  virtual void on_packet_dropped(const Packet& packet) = 0;
+  // A link duplicated the packet: returns the payload handle for the copy (each copy is then
+  // delivered or dropped exactly once).
+  virtual std::uint64_t duplicate_payload(const Packet& packet) = 0;
+};
+
+struct NetworkStats {
+  std::uint64_t sent = 0;
+  std::uint64_t delivered = 0;
+  std::uint64_t dropped = 0;
+  std::uint64_t hops = 0;  // link transmissions
+};
+
+class Network {
+ public:
+  Network(Kernel& kernel, Topology& topology, Trace& trace);
+  Network(const Network&) = delete;
+  Network& operator=(const Network&) = delete;
+
+  // The handler of one layer (tcp, udp, ...); nullptr removes it (its packets are then dropped
+  // on arrival without a callback).
+  void set_handler(TraceLayer layer, PacketHandler* handler);
+
+  // Sends at kernel now: records packet_sent, then the packet hops link by link. It ends in one
+  // packet_delivered (and on_packet) or one packet_dropped (and on_packet_dropped) per copy.
+  void send(const Packet& packet);
+
+  // The smallest MTU on the route from → to (0 = unlimited); std::nullopt when unreachable.
+  std::optional<std::int64_t> path_mtu(NodeId from, NodeId to);
+  bool reachable(NodeId from, NodeId to) { return find_route(from, to).reachable; }
+
+  // Faults, effective at kernel now, each recorded as a `fault` trace record. A down link drops
+  // everything offered to it and everything still in flight on it.
+  void set_link_down(LinkId link, bool down);
+  void set_link_loss(LinkId link, const LossConfig& loss);
+  // Every link with one end in `a` and the other in `b` goes down until heal().
+  void partition(const std::vector<NodeId>& a, const std::vector<NodeId>& b);
+  void heal();
+  // A down node neither sends, forwards nor receives: its packets are dropped as node_down.
+  void set_node_down(NodeId node, bool down);
+  bool node_down(NodeId node) const { return node < node_down_.size() && node_down_[node]; }
+  bool link_down(LinkId link) const { return topology_.link(link).is_down(); }
+
+  Kernel& kernel() { return kernel_; }
+  Topology& topology() { return topology_; }
+  Trace& trace() { return trace_; }
+  const NetworkStats& stats() const { return stats_; }
+  std::size_t in_flight() const { return flights_.size() - free_flights_.size(); }
+
+ private:
+  struct Route {
+    std::uint32_t offset = 0;  // into route_links_
+    std::uint32_t length = 0;
+    std::int64_t mtu_bytes = 0;
+    bool reachable = false;
+  };
+  // A packet on its way; lives in a slab, named by index in the hop events (no allocation).
+  struct Flight {
+    Packet packet;
+    std::uint32_t route_offset = 0;
+    std::uint16_t route_length = 0;
+    std::uint16_t hop = 0;  // index of the link being crossed
+    TimeNs on_wire_ns = 0;  // when the current link started sending it
+  };
+  static constexpr std::uint8_t kDownByFault = 1;
+  static constexpr std::uint8_t kDownByPartition = 2;
+
+  const Route& find_route(NodeId from, NodeId to);
+  std::uint32_t acquire_flight();
+  void release_flight(std::uint32_t index);
+  void offer_to_link(std::uint32_t index);
+  void arrive(std::uint32_t index);
+  void deliver(std::uint32_t index);
+  void drop(std::uint32_t index, TraceDrop reason, NodeId at, LinkId link);
+  void schedule_arrival(std::uint32_t index, TimeNs at_ns);
+  void update_link_state(LinkId link);
+  void record_fault(std::string_view label, NodeId node, NodeId peer, LinkId link);
+
+  Kernel& kernel_;
+  Topology& topology_;
+  Trace& trace_;
+  PacketHandler* handlers_[8] = {};
+  std::vector<Flight> flights_;
+  std::vector<std::uint32_t> free_flights_;
+  std::unordered_map<std::uint64_t, Route> routes_;  // looked up only, never iterated
+  std::vector<LinkId> route_links_;                  // append-only: flights keep offsets into it
+  std::size_t routes_for_links_ = 0;                 // link count the cache was built for
+  std::vector<std::uint8_t> link_down_flags_;
+  std::vector<bool> node_down_;
+  NetworkStats stats_;
+};
+
+}  // namespace mqttsim::sim::net

@@ -1,0 +1,278 @@
+// The delivery ledger's records and the per-QoS queries over them. Records are small and flat
+// (a fleet hour is millions of them); topics and filters are interned, and which filters match a
+// topic is computed once per topic.
+#include "sim/nodes/ledger.hpp"
+
+#include <algorithm>
+#include <stdexcept>
+
+#include "protocol/topic.hpp"
+
+namespace mqttsim::sim::nodes {
+namespace {
+
+constexpr char kHex[] = "0123456789abcdef";
+constexpr std::size_t kTagDigits = kTagBytes - 2;
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  return -1;
+}
+
+}  // namespace
+
+void write_tag(MessageKey key, char* out) {
+  out[0] = '<';
+  for (std::size_t i = 0; i < kTagDigits; ++i) {
+    out[kTagDigits - i] = kHex[(key >> (4 * i)) & 0xF];
+  }
+  out[kTagBytes - 1] = '>';
+}
+
+std::optional<MessageKey> read_tag(std::string_view payload) {
+  if (payload.size() < kTagBytes || payload[0] != '<' || payload[kTagBytes - 1] != '>') {
+    return std::nullopt;
+  }
+  MessageKey key = 0;
+  for (std::size_t i = 1; i <= kTagDigits; ++i) {
+    const int v = hex_value(payload[i]);
+    if (v < 0) return std::nullopt;
+    key = key << 4 | static_cast<MessageKey>(v);
+  }
+  if (key == 0) return std::nullopt;
+  return key;
+}
+
+LedgerClient DeliveryLedger::add_client(std::string name) {
+  clients_.push_back(std::move(name));
+  return static_cast<LedgerClient>(clients_.size() - 1);
+}
+
+std::uint32_t DeliveryLedger::intern(std::string_view name) {
+  auto it = name_ids_.find(std::string(name));
+  if (it != name_ids_.end()) return it->second;
+  const auto id = static_cast<std::uint32_t>(names_.size());
+  names_.emplace_back(name);
+  name_ids_.emplace(names_.back(), id);
+  return id;
+}
+
+MessageKey DeliveryLedger::record_publish(LedgerClient publisher, std::uint32_t topic,
+                                          protocol::QoS qos, bool retain,
+                                          std::uint64_t payload_digest,
+                                          std::uint32_t payload_size_bytes, TimeNs now,
+                                          std::uint64_t local_id, bool refused) {
+  MessageRecord r;
+  r.published_ns = now;
+  r.local_id = local_id;
+  r.payload_digest = payload_digest;
+  r.publisher = publisher;
+  if (topic >= names_.size()) throw std::out_of_range("record_publish: topic not interned");
+  r.topic = topic;
+  r.payload_size_bytes = payload_size_bytes;
+  r.qos = qos;
+  r.retain = retain;
+  r.refused = refused;
+  records_.push_back(r);
+  return records_.size();
+}
+
+void DeliveryLedger::record_packet_id(MessageKey key, std::uint16_t packet_id) {
+  if (key == 0 || key > records_.size()) return;
+  MessageRecord& r = records_[key - 1];
+  if (r.packet_id == 0) r.packet_id = packet_id;
+}
+
+void DeliveryLedger::record_ack(MessageKey key, std::uint8_t reason_code, TimeNs now) {
+  MessageRecord& r = records_.at(key - 1);
+  r.acked_ns = now;
+  r.ack_reason = reason_code;
+}
+
+void DeliveryLedger::record_delivery(LedgerClient subscriber, std::string_view topic,
+                                     std::string_view payload, protocol::QoS qos, bool dup,
+                                     bool retain, TimeNs now) {
+  const auto key = read_tag(payload);
+  if (!key || *key > records_.size()) {
+    ++untagged_;
+    return;
+  }
+  if (deliveries_.size() >= kNoDelivery) throw std::length_error("delivery ledger is full");
+  const auto index = static_cast<std::uint32_t>(deliveries_.size());
+  DeliveryRecord d;
+  d.time_ns = now;
+  d.message = *key;
+  d.subscriber = subscriber;
+  const std::uint32_t published_topic = records_[*key - 1].topic;
+  d.topic = names_[published_topic] == topic ? published_topic : intern(topic);
+  d.qos = qos;
+  d.dup = dup;
+  d.retain = retain;
+  deliveries_.push_back(d);
+  MessageRecord& r = records_[*key - 1];
+  if (r.last_delivery == kNoDelivery) {
+    r.first_delivery = index;
+  } else {
+    deliveries_[r.last_delivery].next_of_message = index;
+  }
+  r.last_delivery = index;
+}
+
+void DeliveryLedger::subscription_granted(LedgerClient subscriber, std::string_view filter,
+                                          protocol::QoS granted, TimeNs now) {
+  const std::uint32_t f = intern(filter);
+  auto [it, inserted] = open_intervals_.try_emplace({subscriber, f}, intervals_.size());
+  if (!inserted) {
+    intervals_[it->second].granted = granted;  // a re-SUBSCRIBE replaces the options
+    return;
+  }
+  auto& of_filter = by_filter_[f];
+  if (of_filter.empty()) {
+    filters_.push_back(f);
+    match_cache_.clear();  // a new filter may match topics already cached
+  }
+  of_filter.push_back(intervals_.size());
+  intervals_.push_back(SubscriptionInterval{subscriber, f, granted, now, kTimeMaxNs});
+}
+
+void DeliveryLedger::subscription_removed(LedgerClient subscriber, std::string_view filter,
+                                          TimeNs now) {
+  auto it = open_intervals_.find({subscriber, intern(filter)});
+  if (it == open_intervals_.end()) return;
+  intervals_[it->second].until_ns = now;
+  open_intervals_.erase(it);
+}
+
+void DeliveryLedger::subscriptions_lost(LedgerClient subscriber, TimeNs at_ns) {
+  auto it = open_intervals_.lower_bound({subscriber, 0});
+  while (it != open_intervals_.end() && it->first.first == subscriber) {
+    SubscriptionInterval& interval = intervals_[it->second];
+    interval.until_ns = std::max(interval.from_ns, at_ns);
+    it = open_intervals_.erase(it);
+  }
+}
+
+void DeliveryLedger::broker_crashed(TimeNs now, bool persistent) {
+  crashes_ns_.push_back(now);
+  if (persistent) return;
+  for (const auto& [key, index] : open_intervals_) intervals_[index].until_ns = now;
+  open_intervals_.clear();
+}
+
+std::vector<DeliveryRecord> DeliveryLedger::deliveries_of(MessageKey key) const {
+  std::vector<DeliveryRecord> out;
+  for (std::uint32_t i = message(key).first_delivery; i != kNoDelivery;
+       i = deliveries_[i].next_of_message) {
+    out.push_back(deliveries_[i]);
+  }
+  return out;
+}
+
+const std::vector<std::uint32_t>& DeliveryLedger::filters_matching(std::uint32_t topic) const {
+  auto it = match_cache_.find(topic);
+  if (it != match_cache_.end()) return it->second;
+  std::vector<std::uint32_t> filters;
+  for (const std::uint32_t f : filters_) {
+    if (protocol::topic_matches(names_[f], names_[topic])) filters.push_back(f);
+  }
+  return match_cache_.emplace(topic, std::move(filters)).first->second;
+}
+
+std::vector<LedgerClient> DeliveryLedger::expected_subscribers(MessageKey key) const {
+  const MessageRecord& r = message(key);
+  std::vector<LedgerClient> out;
+  if (r.refused) return out;
+  for (const std::uint32_t f : filters_matching(r.topic)) {
+    for (const std::size_t index : by_filter_.at(f)) {
+      const SubscriptionInterval& interval = intervals_[index];
+      if (interval.from_ns > r.published_ns || interval.until_ns <= r.published_ns) continue;
+      out.push_back(interval.subscriber);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+namespace {
+
+// Deliveries of one message per subscriber, retained-flag copies apart.
+struct PairTally {
+  LedgerClient subscriber;
+  std::uint32_t deliveries;
+  TimeNs first_ns;
+};
+
+}  // namespace
+
+// Walks each message of `qos` once: its expected subscribers and its deliveries per subscriber.
+template <class F>
+static void for_each_message_tally(const DeliveryLedger& ledger, protocol::QoS qos,
+                                   TimeNs published_before_ns, F&& visit) {
+  std::vector<PairTally> tallies;
+  for (MessageKey key = 1; key <= ledger.message_count(); ++key) {
+    const MessageRecord& r = ledger.message(key);
+    if (r.qos != qos || r.published_ns >= published_before_ns) continue;
+    tallies.clear();
+    std::uint64_t retained = 0;
+    for (std::uint32_t i = r.first_delivery; i != kNoDelivery;
+         i = ledger.deliveries()[i].next_of_message) {
+      const DeliveryRecord& d = ledger.deliveries()[i];
+      if (d.retain) {
+        ++retained;
+        continue;
+      }
+      auto it = std::find_if(tallies.begin(), tallies.end(),
+                             [&](const PairTally& t) { return t.subscriber == d.subscriber; });
+      if (it == tallies.end()) {
+        tallies.push_back(PairTally{d.subscriber, 1, d.time_ns});
+      } else {
+        ++it->deliveries;
+      }
+    }
+    visit(r, key, tallies, retained);
+  }
+}
+
+QosCounts DeliveryLedger::counts(protocol::QoS qos, TimeNs published_before_ns) const {
+  QosCounts c;
+  for_each_message_tally(*this, qos, published_before_ns,
+                         [&](const MessageRecord& r, MessageKey key,
+                             const std::vector<PairTally>& tallies, std::uint64_t retained) {
+                           if (r.refused) {
+                             ++c.refused;
+                             return;
+                           }
+                           ++c.sent;
+                           if (r.acked()) ++c.acked;
+                           c.retained_deliveries += retained;
+                           for (const PairTally& t : tallies) {
+                             ++c.delivered;
+                             c.deliveries += t.deliveries;
+                             if (t.deliveries > 1) ++c.duplicated;
+                           }
+                           for (const LedgerClient s : expected_subscribers(key)) {
+                             ++c.expected;
+                             const bool got =
+                                 std::any_of(tallies.begin(), tallies.end(),
+                                             [s](const PairTally& t) { return t.subscriber == s; });
+                             if (!got) ++c.lost;
+                           }
+                         });
+  return c;
+}
+
+std::vector<TimeNs> DeliveryLedger::latency_samples_ns(protocol::QoS qos,
+                                                       TimeNs published_before_ns) const {
+  std::vector<TimeNs> out;
+  for_each_message_tally(*this, qos, published_before_ns,
+                         [&](const MessageRecord& r, MessageKey,
+                             const std::vector<PairTally>& tallies, std::uint64_t) {
+                           for (const PairTally& t : tallies)
+                             out.push_back(t.first_ns - r.published_ns);
+                         });
+  return out;
+}
+
+}  // namespace mqttsim::sim::nodes

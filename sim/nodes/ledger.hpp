@@ -1,0 +1,161 @@
+// The delivery ledger: one record per message a virtual client publishes, every delivery to every
+// subscriber, and the subscriptions in force over time. Checks and reports read only the ledger.
+// A delivery maps back to its message by the tag the publisher puts at the start of the payload.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+#include <vector>
+
+#include "protocol/types.hpp"
+#include "sim/time.hpp"
+
+namespace mqttsim::sim::nodes {
+
+using MessageKey = std::uint64_t;  // the ledger's id of a message: 1, 2, 3 ...; 0 is none
+using LedgerClient = std::uint32_t;
+
+// The message tag: the first kTagBytes of every payload a virtual client publishes,
+// "<" + 14 lower-case hex digits of the MessageKey + ">". Payloads asked smaller are padded to it.
+inline constexpr std::size_t kTagBytes = 16;
+void write_tag(MessageKey key, char* out);  // writes exactly kTagBytes
+std::optional<MessageKey> read_tag(std::string_view payload);
+
+inline constexpr TimeNs kNeverNs = -1;
+inline constexpr std::uint32_t kNoDelivery = UINT32_MAX;
+
+struct MessageRecord {
+  TimeNs published_ns = 0;           // when publish() was called
+  TimeNs acked_ns = kNeverNs;        // PublishAcked (QoS 0: written; QoS 1: PUBACK; QoS 2: PUBCOMP)
+  std::uint64_t local_id = 0;        // the publisher session's LocalMessageId; 0 when refused
+  std::uint64_t payload_digest = 0;  // xxh64 of the whole payload
+  LedgerClient publisher = 0;
+  std::uint32_t topic = 0;  // interned: topic_name()
+  std::uint32_t payload_size_bytes = 0;
+  std::uint32_t first_delivery = kNoDelivery;  // deliveries of this message, linked
+  std::uint32_t last_delivery = kNoDelivery;
+  std::uint16_t packet_id = 0;  // of its first transmission; 0 until sent (always 0 for QoS 0)
+  protocol::QoS qos = protocol::QoS::at_most_once;
+  bool retain = false;
+  bool refused = false;         // publish() refused it on the spot: it never left the client
+  std::uint8_t ack_reason = 0;  // the PublishAcked reason code (>= 0x80: failed)
+  bool acked() const { return acked_ns != kNeverNs && ack_reason < 0x80; }
+};
+
+struct DeliveryRecord {
+  TimeNs time_ns = 0;
+  MessageKey message = 0;
+  LedgerClient subscriber = 0;
+  std::uint32_t topic = 0;  // as it arrived (interned)
+  std::uint32_t next_of_message = kNoDelivery;
+  protocol::QoS qos = protocol::QoS::at_most_once;  // as it arrived
+  bool dup = false;
+  bool retain = false;
+};
+
+// A subscription's time in force at the broker, as its client saw it: from the SUBACK that
+// granted it until it was removed or the session holding it was lost (until_ns kTimeMaxNs: still).
+struct SubscriptionInterval {
+  LedgerClient subscriber = 0;
+  std::uint32_t filter = 0;  // interned: topic_name() holds filters too
+  protocol::QoS granted = protocol::QoS::at_most_once;
+  TimeNs from_ns = 0;
+  TimeNs until_ns = kTimeMaxNs;
+};
+
+// Counted per QoS of the message as published, over (message, subscriber) pairs:
+// - expected: the subscriber had a matching subscription in force at the publish time;
+// - delivered: pairs with at least one delivery (expected or not); lost: expected, none;
+// - duplicated: pairs with more than one delivery. Deliveries flagged RETAIN (a retained
+//   message sent on subscribe) count in retained_deliveries only.
+struct QosCounts {
+  std::uint64_t sent = 0;     // accepted by publish()
+  std::uint64_t refused = 0;  // refused by publish()
+  std::uint64_t acked = 0;    // PublishAcked with a success code
+  std::uint64_t expected = 0;
+  std::uint64_t delivered = 0;
+  std::uint64_t lost = 0;
+  std::uint64_t duplicated = 0;
+  std::uint64_t deliveries = 0;  // every delivery, duplicates included, retained excluded
+  std::uint64_t retained_deliveries = 0;
+};
+
+class DeliveryLedger {
+ public:
+  // Registration: one ledger client per virtual client; `name` is for reports.
+  LedgerClient add_client(std::string name);
+  const std::string& client_name(LedgerClient c) const { return clients_.at(c); }
+  std::size_t client_count() const { return clients_.size(); }
+
+  // Topics and filters by number; a publisher interns its topic once.
+  std::uint32_t intern(std::string_view name);
+
+  // Publishing: next_key() names the message about to be published (write_tag it into the
+  // payload); record_publish() then files it under that key.
+  MessageKey next_key() const { return records_.size() + 1; }
+  // `payload_digest`: xxh64 of the whole payload (sim/digest.hpp).
+  MessageKey record_publish(LedgerClient publisher, std::uint32_t topic, protocol::QoS qos,
+                            bool retain, std::uint64_t payload_digest,
+                            std::uint32_t payload_size_bytes, TimeNs now, std::uint64_t local_id,
+                            bool refused);
+  void record_packet_id(MessageKey key, std::uint16_t packet_id);
+  void record_ack(MessageKey key, std::uint8_t reason_code, TimeNs now);
+  // A message arrived at `subscriber`. Payloads without a valid tag are counted as untagged.
+  void record_delivery(LedgerClient subscriber, std::string_view topic, std::string_view payload,
+                       protocol::QoS qos, bool dup, bool retain, TimeNs now);
+
+  // Subscriptions as the subscriber's session sees them.
+  void subscription_granted(LedgerClient subscriber, std::string_view filter, protocol::QoS granted,
+                            TimeNs now);
+  void subscription_removed(LedgerClient subscriber, std::string_view filter, TimeNs now);
+  // The broker no longer holds the subscriber's session (it ended with the connection, expired,
+  // or the broker forgot it): its subscriptions ended at `at_ns`.
+  void subscriptions_lost(LedgerClient subscriber, TimeNs at_ns);
+  // A broker crash: without persistence every session and subscription is gone.
+  void broker_crashed(TimeNs now, bool persistent);
+
+  // Records.
+  std::size_t message_count() const { return records_.size(); }
+  const MessageRecord& message(MessageKey key) const { return records_.at(key - 1); }
+  std::vector<DeliveryRecord> deliveries_of(MessageKey key) const;
+  const std::vector<DeliveryRecord>& deliveries() const { return deliveries_; }
+  const std::vector<SubscriptionInterval>& subscriptions() const { return intervals_; }
+  const std::vector<TimeNs>& broker_crashes_ns() const { return crashes_ns_; }
+  std::uint64_t untagged_deliveries() const { return untagged_; }
+  const std::string& topic_name(std::uint32_t id) const { return names_.at(id); }
+
+  // Queries (computed on each call; see QosCounts for the definitions), over the messages
+  // published before `published_before_ns`: leave out the last seconds of a run, whose messages
+  // may still be on their way.
+  QosCounts counts(protocol::QoS qos, TimeNs published_before_ns = kTimeMaxNs) const;
+  // Publish → first delivery per (message, subscriber) pair, in message order.
+  std::vector<TimeNs> latency_samples_ns(protocol::QoS qos,
+                                         TimeNs published_before_ns = kTimeMaxNs) const;
+  // The subscribers expected to receive `key` (sorted, distinct).
+  std::vector<LedgerClient> expected_subscribers(MessageKey key) const;
+
+ private:
+  const std::vector<std::uint32_t>& filters_matching(std::uint32_t topic) const;
+
+  std::vector<std::string> clients_;
+  std::vector<MessageRecord> records_;
+  std::vector<DeliveryRecord> deliveries_;
+  std::vector<SubscriptionInterval> intervals_;
+  std::map<std::pair<LedgerClient, std::uint32_t>, std::size_t> open_intervals_;
+  std::vector<std::uint32_t> filters_;                           // distinct filters ever granted
+  std::map<std::uint32_t, std::vector<std::size_t>> by_filter_;  // intervals per filter
+  std::vector<TimeNs> crashes_ns_;
+  std::vector<std::string> names_;                           // topics and filters, interned
+  std::unordered_map<std::string, std::uint32_t> name_ids_;  // lookup only, never iterated
+  mutable std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> match_cache_;
+  std::uint64_t untagged_ = 0;
+};
+
+}  // namespace mqttsim::sim::nodes
