@@ -28,7 +28,7 @@ int main(int argc, char** argv) {
   mqttsim::cli::add_decode_command(app, exit_code);
   mqttsim::cli::add_encode_command(app, exit_code);
   mqttsim::cli::add_bench_command(app, exit_code);
-  add_not_built(app, "run", "run a YAML scenario", "issue 5, Scenarios", exit_code);
+  mqttsim::cli::add_run_command(app, exit_code);
   add_not_built(app, "check", "property-based QoS exploration", "issue 6, QoS checking", exit_code);
   add_not_built(app, "conform", "conformance suite against a broker", "issue 7, Conformance",
                 exit_code);

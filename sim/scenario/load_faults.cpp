@@ -156,7 +156,7 @@ void read_faults(YamlReader& reader, const YAML::Node& node, ScenarioSpec& spec)
 }
 
 void read_measure(YamlReader& reader, const YAML::Node& node, ScenarioSpec& spec) {
-  if (!reader.expect_map(node, "measure", {"trace", "pcap", "bucket"})) return;
+  if (!reader.expect_map(node, "measure", {"trace", "pcap", "bucket", "settle"})) return;
   spec.measure.trace = reader.flag(node["trace"], "measure.trace").value_or(false);
   spec.measure.pcap = reader.flag(node["pcap"], "measure.pcap").value_or(false);
   spec.measure.bucket_ns = reader.duration_ns(node["bucket"], "measure.bucket", kNsPerMs)

@@ -136,6 +136,9 @@ struct MeasureSpec {
   bool trace = false;          // write trace.jsonl
   bool pcap = false;           // write capture.pcap
   TimeNs bucket_ns = kNsPerS;  // time resolution of the report's over-time series
+  // Messages published in the last `settle` of the run are left out of delivery figures: they
+  // may still be on their way when the run ends.
+  TimeNs settle_ns = 10 * kNsPerS;
 };
 
 enum class CompareOp : std::uint8_t { ge, gt, le, lt, eq, ne };

@@ -1,0 +1,97 @@
+// A scenario brought to life: the ScenarioSpec becomes a topology, a network with the TCP (and
+// UDP) transport, a broker host, virtual clients and a fault timeline on one kernel. run()
+// simulates the scenario's duration; the ledger, trace digest and counters are then read by
+// reports and checks.
+#pragma once
+
+#include <deque>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/kernel.hpp"
+#include "sim/net/network.hpp"
+#include "sim/net/tcp.hpp"
+#include "sim/net/topology.hpp"
+#include "sim/nodes/broker_host.hpp"
+#include "sim/nodes/ledger.hpp"
+#include "sim/nodes/virtual_client.hpp"
+#include "sim/scenario/spec.hpp"
+#include "sim/trace.hpp"
+
+namespace mqttsim::sim::scenario {
+
+// A scenario that cannot be built (something the loader cannot know, or a feature not built
+// yet); the message says which.
+class WorldError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct Progress {
+  TimeNs virtual_ns = 0;
+  TimeNs duration_ns = 0;
+  std::uint64_t events = 0;
+};
+
+class World {
+ public:
+  // `seed` overrides spec.seed; `trace_sink` (may be null) receives every trace record.
+  World(const ScenarioSpec& spec, std::optional<std::uint64_t> seed = std::nullopt,
+        TraceSink* trace_sink = nullptr);
+  ~World();
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  // Simulates up to the scenario's duration, calling `progress` now and then (about every
+  // 1/200 of the duration). Call once.
+  void run(const std::function<void(const Progress&)>& progress = {});
+
+  const ScenarioSpec& spec() const { return spec_; }
+  std::uint64_t seed() const { return seed_; }
+  std::uint64_t trace_digest() const { return trace_.digest(); }
+  std::uint64_t events() const { return kernel_.fired_count(); }
+  const Kernel& kernel() const { return kernel_; }
+  const net::Topology& topology() const { return topology_; }
+  const nodes::DeliveryLedger& ledger() const { return ledger_; }
+  const nodes::BrokerHost& broker() const { return *broker_; }
+  const std::deque<nodes::VirtualClient>& clients() const { return clients_; }
+  const net::TcpTransport& tcp() const { return *tcp_; }
+  std::uint64_t faults_applied() const { return faults_applied_; }
+
+ private:
+  void build_topology();
+  void build_clients();
+  void schedule_faults();
+  void apply_fault(const FaultSpec& fault, bool undo);
+  std::vector<net::LinkId> links_named(const std::vector<std::string>& names) const;
+  std::vector<net::NodeId> nodes_matching(const std::vector<std::string>& patterns) const;
+  std::vector<nodes::VirtualClient*> clients_matching(const std::vector<std::string>& patterns);
+
+  ScenarioSpec spec_;
+  std::uint64_t seed_;
+  Rng rng_;
+  Kernel kernel_;
+  Trace trace_;
+  net::Topology topology_;
+  std::unique_ptr<net::Network> network_;
+  std::unique_ptr<net::TcpTransport> tcp_;
+  nodes::DeliveryLedger ledger_;
+  std::unique_ptr<nodes::NodeWorld> node_world_;
+  std::unique_ptr<nodes::BrokerHost> broker_;
+  std::deque<nodes::ClientBehaviour> behaviours_;  // one per client: templates pre-expanded
+  std::deque<nodes::VirtualClient> clients_;
+  std::map<std::string, std::pair<net::LinkId, net::LinkId>> links_by_name_;
+  std::map<net::LinkId, net::LossConfig> loss_before_fault_;
+  std::uint64_t faults_applied_ = 0;
+};
+
+// Expands {n}, {id}, {group} and the names of `values` (item (n − 1) mod size) in `text`;
+// std::invalid_argument names an unknown placeholder.
+std::string expand_client_template(const std::string& text, std::int64_t n, const std::string& id,
+                                   const std::string& group,
+                                   const std::map<std::string, std::vector<std::string>>& values);
+
+}  // namespace mqttsim::sim::scenario
