@@ -358,6 +358,7 @@ LoadResult parse_scenario(const std::string& yaml_text, const std::string& name,
   for (const std::string& o : overrides) apply_override(root, o, override_errors);
   if (!override_errors.empty()) return {std::nullopt, override_errors};
   YamlReader reader(name);
+  for (const std::string& o : overrides) reader.add_override_path(o.substr(0, o.find('=')));
   ScenarioSpec spec;
   spec.file = name;
   if (!root.IsMap()) {

@@ -141,7 +141,31 @@ std::string index_path(std::string_view parent, std::size_t index) {
   return std::string(parent) + "[" + std::to_string(index) + "]";
 }
 
+void YamlReader::add_override_path(std::string_view dotted_path) {
+  std::string path;
+  std::size_t start = 0;
+  while (start <= dotted_path.size()) {
+    std::size_t dot = dotted_path.find('.', start);
+    if (dot == std::string_view::npos) dot = dotted_path.size();
+    const std::string_view part = dotted_path.substr(start, dot - start);
+    const bool index =
+        !part.empty() && part.find_first_not_of("0123456789") == std::string_view::npos;
+    path = index ? index_path(path, std::stoul(std::string(part))) : join_path(path, part);
+    start = dot + 1;
+  }
+  override_paths_.push_back(std::move(path));
+}
+
 void YamlReader::error_at(const YAML::Mark& mark, std::string_view path, std::string_view message) {
+  for (const std::string& o : override_paths_) {
+    const bool under = path.starts_with(o) && (path.size() == o.size() || path[o.size()] == '.' ||
+                                               path[o.size()] == '[');
+    if (under) {
+      const std::string where = path.size() == o.size() ? "" : std::string(path) + ": ";
+      errors_.push_back("--set " + o + ": " + where + std::string(message));
+      return;
+    }
+  }
   std::string line = file_;
   if (!mark.is_null() && mark.line >= 0) {
     line += ":" + std::to_string(mark.line + 1) + ":" + std::to_string(mark.column + 1);

@@ -35,6 +35,9 @@ class YamlReader {
   bool ok() const { return errors_.empty(); }
 
   void error(const YAML::Node& at, std::string_view path, std::string_view message);
+  // Values given by `--set a.b.0.c=...` have no place in the file: errors at or under such a
+  // path say "--set a.b[0].c" instead of a line and column.
+  void add_override_path(std::string_view dotted_path);
   // An error with no YAML position (for example a name that does not resolve, reported at the
   // mark recorded when it was read).
   void error_at(const YAML::Mark& mark, std::string_view path, std::string_view message);
@@ -69,6 +72,7 @@ class YamlReader {
  private:
   std::string file_;
   std::vector<std::string> errors_;
+  std::vector<std::string> override_paths_;  // in reader form: a.b[0].c
 };
 
 // "a.b" + "c" → "a.b.c"; "" + "c" → "c".

@@ -128,7 +128,11 @@ TEST_CASE("a bad --set names the override", "[scenario]") {
         std::vector<std::string>{"--set faults.9.at: '9' is not an index of the list (0..4)"});
   const auto r = parse_scenario(kGood, "good.yaml", {"clients.sensors.cuont=3"});
   REQUIRE(r.errors.size() == 1);
-  CHECK(r.errors[0].ends_with("clients.sensors.cuont: unknown key; did you mean 'count'?"));
+  CHECK(r.errors[0] == "--set clients.sensors.cuont: unknown key; did you mean 'count'?");
+  const auto bad_value = parse_scenario(kGood, "good.yaml", {"faults.1.at=soon"});
+  REQUIRE(bad_value.errors.size() == 1);
+  CHECK(bad_value.errors[0] ==
+        "--set faults[1].at: expected a duration with a unit, like 250ms, 10s, 5min or 1h");
 }
 
 TEST_CASE("durations, rates and sizes need their units", "[scenario]") {
