@@ -1,5 +1,6 @@
-// `mqttsim bench codec|kernel|routing|broker|fleet`: print codec throughput, simulation-kernel
-// event rates (median of repetitions), and the fleet-10k simulation's speed and memory.
+// `mqttsim bench codec|kernel|routing|broker|tcp|fleet`: print codec throughput, simulation-kernel
+// event rates (median of repetitions), the TCP model's speed, and the fleet-10k simulation's
+// speed and memory.
 #include <cstdio>
 
 #include "cli/commands.hpp"
@@ -7,6 +8,7 @@
 #include "protocol/bench/routing_bench.hpp"
 #include "sim/bench/fleet_bench.hpp"
 #include "sim/bench/kernel_bench.hpp"
+#include "sim/bench/net_bench.hpp"
 
 namespace mqttsim::cli {
 namespace {
@@ -37,6 +39,41 @@ void add_kernel_bench(CLI::App& bench, int& exit_code) {
     std::printf("hold    %8.2f M events/s   (min %.2f, max %.2f M events/s)\n",
                 result.median_events_per_s / 1e6, result.min_events_per_s / 1e6,
                 result.max_events_per_s / 1e6);
+    exit_code = kExitOk;
+  });
+}
+
+void add_tcp_bench(CLI::App& bench, int& exit_code) {
+  auto options = std::make_shared<sim::bench::TcpBenchOptions>();
+  CLI::App* tcp = bench.add_subcommand(
+      "tcp", "TCP model: N clients on lossy wifi links write to one broker, which replies");
+  tcp->add_option("--connections", options->connections, "Clients, one connection each")
+      ->check(CLI::Range(1, 1'000'000));
+  tcp->add_option("--bytes", options->message_bytes, "Bytes per client write")
+      ->check(CLI::Range(1, 1'000'000));
+  tcp->add_option("--period", options->period_s, "Seconds between a client's writes")
+      ->check(CLI::Range(0.001, 1e6));
+  tcp->add_option("--duration", options->duration_s, "Virtual seconds to run")
+      ->check(CLI::Range(0.001, 1e7));
+  tcp->add_option("--loss", options->loss, "Bernoulli loss per link and packet")
+      ->check(CLI::Range(0.0, 0.9));
+  tcp->add_option("--seed", options->seed, "Scenario seed");
+  tcp->callback([options, &exit_code] {
+    const auto r = sim::bench::run_tcp_bench(*options);
+    const double n = static_cast<double>(options->connections);
+    std::printf("tcp bench: %zu connections, %lld B every %.1f s, %.0f virtual s, loss %.3f\n",
+                options->connections, static_cast<long long>(options->message_bytes),
+                options->period_s, options->duration_s, options->loss);
+    std::printf("setup %.2f s wall (topology, routes, handshakes); heap %.1f MB (%.0f B/conn)\n",
+                r.setup_wall_s, static_cast<double>(r.heap_bytes) / 1e6,
+                static_cast<double>(r.heap_bytes) / n);
+    std::printf(
+        "run   %.2f s wall, %.1fx real time, %.2f M events/s, %llu segments, %llu "
+        "retransmits, %llu broken, %.1f MB delivered\n",
+        r.run_wall_s, options->duration_s / r.run_wall_s,
+        static_cast<double>(r.events) / r.run_wall_s / 1e6,
+        static_cast<unsigned long long>(r.segments), static_cast<unsigned long long>(r.retransmits),
+        static_cast<unsigned long long>(r.broken), static_cast<double>(r.bytes_delivered) / 1e6);
     exit_code = kExitOk;
   });
 }
@@ -129,6 +166,7 @@ void add_bench_command(CLI::App& app, int& exit_code) {
   bench->require_subcommand(1);
   add_routing_bench(*bench, exit_code);
   add_kernel_bench(*bench, exit_code);
+  add_tcp_bench(*bench, exit_code);
   add_fleet_bench(*bench, exit_code);
   add_broker_bench(*bench, exit_code);
   auto options = std::make_shared<protocol::bench::CodecBenchOptions>();
