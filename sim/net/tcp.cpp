@@ -226,8 +226,8 @@ void TcpTransport::send_pure_ack(Conn& conn, int side) {
   emit(conn, side, kAck, conn.ends[side].snd_nxt, 0);
 }
 
-void TcpTransport::send_rst(const Conn& conn, int side, std::uint64_t seq) {
-  emit(const_cast<Conn&>(conn), side, kRst, seq, 0);
+void TcpTransport::send_rst(Conn& conn, int side, std::uint64_t seq) {
+  emit(conn, side, kRst, seq, 0);
 }
 
 void TcpTransport::try_send(Conn& conn, int side) {

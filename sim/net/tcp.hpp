@@ -154,7 +154,7 @@ class TcpTransport final : public StreamTransport, private PacketHandler {
   void emit(Conn& conn, int side, std::uint8_t flags, std::uint64_t seq, std::uint32_t length);
   void try_send(Conn& conn, int side);
   void send_pure_ack(Conn& conn, int side);
-  void send_rst(const Conn& conn, int side, std::uint64_t seq);
+  void send_rst(Conn& conn, int side, std::uint64_t seq);
   void arm(Conn& conn, int side, TimeNs deadline_ns);
   void disarm(End& end);
   void restart_timer(Conn& conn, int side);

@@ -14,6 +14,7 @@ NodeId Topology::add_node(NodeKind kind, std::string name) {
   by_name_.emplace(name, id);
   nodes_.push_back(Node{kind, std::move(name)});
   trees_.clear();
+  route_requests_.clear();
   return id;
 }
 
@@ -35,6 +36,7 @@ LinkId Topology::add_link(NodeId from, NodeId to, LinkConfig config) {
   link_ends_.emplace_back(from, to);
   boost::add_edge(from, to, EdgeProps{id, weight_ns}, graph_);
   trees_.clear();
+  route_requests_.clear();
   return id;
 }
 
@@ -45,19 +47,42 @@ std::pair<LinkId, LinkId> Topology::connect(NodeId a, NodeId b, LinkConfig a_to_
   return {forward, backward};
 }
 
-Topology::Tree Topology::compute_tree(NodeId source) const {
+namespace {
+
+// Stops Dijkstra once the target is settled: every node closer than it is settled by then.
+struct TargetSettled {};
+struct StopAtTarget : boost::default_dijkstra_visitor {
+  explicit StopAtTarget(std::size_t target) : target_(target) {}
+  template <class Vertex, class Graph>
+  void examine_vertex(Vertex u, const Graph&) const {
+    if (u == target_) throw TargetSettled{};
+  }
+  std::size_t target_;
+};
+
+}  // namespace
+
+Topology::Tree Topology::compute_tree(NodeId source, std::optional<NodeId> stop_at) const {
   const std::size_t n = nodes_.size();
   constexpr TimeNs kInf = std::numeric_limits<TimeNs>::max();
   std::vector<TimeNs> distance(n, kInf);
   std::vector<Graph::vertex_descriptor> predecessor(n);
-  boost::dijkstra_shortest_paths(
-      graph_, source,
-      boost::weight_map(boost::get(&EdgeProps::weight_ns, graph_))
-          .distance_map(boost::make_iterator_property_map(distance.begin(),
-                                                          boost::get(boost::vertex_index, graph_)))
-          .predecessor_map(boost::make_iterator_property_map(
-              predecessor.begin(), boost::get(boost::vertex_index, graph_)))
-          .distance_inf(kInf));
+  const auto params = boost::weight_map(boost::get(&EdgeProps::weight_ns, graph_))
+                          .distance_map(boost::make_iterator_property_map(
+                              distance.begin(), boost::get(boost::vertex_index, graph_)))
+                          .predecessor_map(boost::make_iterator_property_map(
+                              predecessor.begin(), boost::get(boost::vertex_index, graph_)))
+                          .distance_inf(kInf);
+  if (stop_at) {
+    try {
+      boost::dijkstra_shortest_paths(graph_, source, params.visitor(StopAtTarget(*stop_at)));
+    } catch (const TargetSettled&) {
+      // Nodes not settled keep tentative distances, which are never below their true ones;
+      // the tie-break below reads only the settled nodes on the path to the target.
+    }
+  } else {
+    boost::dijkstra_shortest_paths(graph_, source, params);
+  }
   // Distances are exact integers, so ties are exact: re-pick every predecessor as the lowest
   // node index u with dist(u) + w(u, v) == dist(v); edges() visits u ascending, then out-edges
   // in insertion order, so the first match wins.
@@ -75,16 +100,20 @@ Topology::Tree Topology::compute_tree(NodeId source) const {
   return tree;
 }
 
-const Topology::Tree& Topology::tree_from(NodeId source) {
+const Topology::Tree& Topology::tree_for(NodeId source, NodeId target) {
   auto it = trees_.find(source);
-  if (it == trees_.end()) it = trees_.emplace(source, compute_tree(source)).first;
-  return it->second;
+  if (it != trees_.end()) return it->second;
+  if (++route_requests_[source] >= kFullTreeAfter) {
+    return trees_.emplace(source, compute_tree(source, std::nullopt)).first->second;
+  }
+  scratch_tree_ = compute_tree(source, target);
+  return scratch_tree_;
 }
 
 std::optional<std::vector<LinkId>> Topology::route(NodeId from, NodeId to) {
   if (from >= nodes_.size() || to >= nodes_.size())
     throw std::invalid_argument("route: unknown node");
-  const Tree& tree = tree_from(from);
+  const Tree& tree = tree_for(from, to);
   if (tree.distance_ns[to] == std::numeric_limits<TimeNs>::max()) return std::nullopt;
   std::vector<LinkId> path;
   for (NodeId at = to; at != from; at = link_ends_[path.back()].first) {
@@ -94,8 +123,11 @@ std::optional<std::vector<LinkId>> Topology::route(NodeId from, NodeId to) {
 }
 
 std::optional<TimeNs> Topology::route_latency_ns(NodeId from, NodeId to) {
-  if (!route(from, to)) return std::nullopt;
-  return tree_from(from).distance_ns[to] / kHopScale;
+  const auto path = route(from, to);
+  if (!path) return std::nullopt;
+  TimeNs total_ns = 0;
+  for (const LinkId link : *path) total_ns += links_[link].config().latency_ns;
+  return total_ns;
 }
 
 }  // namespace mqttsim::sim::net

@@ -76,8 +76,13 @@ class Topology {
   // overflow a distance.
   static constexpr TimeNs kMaxLatencyNs = TimeNs{1} << 36;
 
-  const Tree& tree_from(NodeId source);
-  Tree compute_tree(NodeId source) const;
+  // A tree from `source`, cached once the source has asked for kFullTreeAfter routes (a hub,
+  // such as the broker); before that each route runs Dijkstra only until `target` is settled
+  // and caches nothing, so 10k clients asking for one route each cost O(N) apiece, not O(N²)
+  // memory. Both give the same routes: every node on the path is settled, with exact distance.
+  const Tree& tree_for(NodeId source, NodeId target);
+  Tree compute_tree(NodeId source, std::optional<NodeId> stop_at) const;
+  static constexpr std::uint32_t kFullTreeAfter = 8;
 
   Rng world_;
   Graph graph_;
@@ -86,6 +91,8 @@ class Topology {
   std::vector<LinkModel> links_;
   std::vector<std::pair<NodeId, NodeId>> link_ends_;
   std::map<NodeId, Tree> trees_;  // the route cache; cleared whenever the graph changes
+  std::map<NodeId, std::uint32_t> route_requests_;  // per source, until its tree is cached
+  Tree scratch_tree_;                               // the last uncached (partial) tree
 };
 
 }  // namespace mqttsim::sim::net

@@ -468,3 +468,24 @@ TEST_CASE("stream close reasons have names") {
   CHECK(to_string(StreamCloseReason::link_down_too_long) == "link_down_too_long");
   CHECK(to_string(StreamCloseReason::connect_failed) == "connect_failed");
 }
+
+TEST_CASE("segments shrink to fit the path MTU") {
+  LinkConfig up = wire("up", 5 * kNsPerMs);
+  up.mtu_bytes = 576;
+  World w(up, wire("down", 5 * kNsPerMs));
+  const StreamId id = w.tcp->connect(w.client, w.broker, &w.client_app);
+  w.kernel.run();
+  const std::string data = pattern(5000, 2);
+  w.tcp->write(id, StreamSide::client, bytes_of(data));
+  w.kernel.run();
+  CHECK(w.server_app.received[id] == data);
+  std::size_t data_segments = 0;
+  for (const TraceRecord& r : w.sink.records) {
+    if (r.kind == TraceKind::packet_dropped) FAIL("a segment was dropped");
+    if (r.kind == TraceKind::packet_sent && r.node == w.client && r.size_bytes > 40) {
+      CHECK(r.size_bytes <= 576);
+      ++data_segments;
+    }
+  }
+  CHECK(data_segments == 10);  // ceil(5000 / 536)
+}
