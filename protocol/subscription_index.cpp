@@ -383,7 +383,7 @@ void SubscriptionIndex::match(std::string_view topic, MatchResult& out) const {
   std::vector<std::uint32_t>& next = out.next_;
   frontier.assign(1, kRoot);
   // MQTT-4.7.2-1: a filter starting with a wildcard never matches a topic starting with '$'.
-  bool wildcards_apply = topic.empty() || topic.front() != '$';
+  bool wildcards_apply = topic.empty() || topic.front() != '$' || wildcards_match_dollar_topics_;
   for (std::size_t at = 0;;) {
     const auto [level, following] = level_at(topic, at);
     bool any_exact = false;

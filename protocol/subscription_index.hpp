@@ -111,6 +111,10 @@ class SubscriptionIndex {
   std::vector<SubscriptionRecord> subscriptions_of(SubscriberId subscriber) const;
   std::string filter_text(FilterId filter) const;  // without any `$share/` prefix
 
+  // Mutant::dollar_wildcard_match: with `on`, filters starting with '#' or '+' match topics
+  // starting with '$', against MQTT-4.7.2-1. A fault switch for tests and `check --mutant` only.
+  void set_wildcards_match_dollar_topics(bool on) { wildcards_match_dollar_topics_ = on; }
+
   std::size_t size() const { return subscription_count_; }
   std::size_t subscriber_count() const { return subscribers_.live(); }
   std::size_t node_count() const { return nodes_.live(); }
@@ -179,6 +183,7 @@ class SubscriptionIndex {
   detail::FlatIdMap children_;        // (parent, level) -> child node
   detail::FlatIdMap subscriber_ids_;  // subscriber -> id in subscribers_
   std::size_t subscription_count_ = 0;
+  bool wildcards_match_dollar_topics_ = false;
 };
 
 template <typename Eligible>

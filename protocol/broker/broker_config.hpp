@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "protocol/mutants.hpp"
 #include "protocol/types.hpp"
 
 namespace mqttsim::protocol {
@@ -55,6 +56,10 @@ struct BrokerConfig {
   bool persistence = false;
 
   std::size_t max_topic_levels = 1024;
+
+  // Fault switches for issue 6's proof that the checks catch real bugs. Only tests and
+  // `mqttsim check --mutant` set them: on purpose, no YAML or config file key reaches this.
+  MutantSet mutants;
 };
 
 }  // namespace mqttsim::protocol

@@ -115,6 +115,8 @@ Session& BrokerCore::Impl::attach_session(Connection& c, const Connect& p, TimeN
     it->second.subscriber = register_subscriber(it->second);
   }
   Session& s = it->second;
+  if (present && !config.mutants.empty()) [[unlikely]]
+    forget_on_resume(s);
   s.client_id = c.client_id;
   s.version = p.version;
   const std::uint32_t asked = is_v5(p.version) ? p.properties.session_expiry_interval_s.value_or(0)
@@ -136,6 +138,15 @@ Session& BrokerCore::Impl::attach_session(Connection& c, const Connect& p, TimeN
     s.will = SessionWill{std::move(message), p.will->properties.will_delay_interval_s.value_or(0)};
   }
   return s;
+}
+
+// The mutants that lose session state on resumption, as brokers that rebuild a session from an
+// incomplete record do. Session Present stays 1: the client cannot tell.
+void BrokerCore::Impl::forget_on_resume(Session& s) {
+  // The ids awaiting PUBREL are gone, so a retransmitted QoS 2 PUBLISH is new (MQTT-4.3.3-10).
+  if (config.mutants.has(Mutant::forget_qos2_state_on_reconnect)) s.awaiting_pubrel.clear();
+  // Messages queued while offline are gone (MQTT-3.1.2-5 keeps them part of the session).
+  if (config.mutants.has(Mutant::drop_queue_on_resume)) s.queue.clear();
 }
 
 void BrokerCore::Impl::on_disconnect(Connection& c, const Disconnect& p, TimeNs now) {

@@ -97,6 +97,8 @@ void BrokerCore::handle_timeout(TimeNs now) {
     m.session_timers.erase(m.session_timers.begin());
     m.fire_session_timer(kind, client_id, now);
   }
+  if (!m.write_behind.empty()) [[unlikely]]
+    m.complete_write_behind(now);
   m.settle(now);
 }
 
@@ -135,6 +137,10 @@ std::optional<TimeNs> BrokerCore::poll_timeout() const {
     const TimeNs at = std::get<0>(*impl_->session_timers.begin());
     if (!next || at < *next) next = at;
   }
+  if (!impl_->write_behind.empty()) [[unlikely]] {  // Mutant::ack_before_store
+    const TimeNs at = impl_->write_behind.front().first;
+    if (!next || at < *next) next = at;
+  }
   return next;
 }
 
@@ -146,7 +152,13 @@ std::optional<BrokerEvent> BrokerCore::poll_event() {
 }
 
 BrokerState BrokerCore::snapshot() const {
-  return impl_->state;
+  BrokerState copy = impl_->state;
+  // Mutant::no_persist_inflight: what a broker writes when it persists sessions and queues but
+  // keeps its unacknowledged outbound messages in memory only; a restart from it loses them.
+  if (impl_->config.mutants.has(Mutant::no_persist_inflight)) [[unlikely]] {
+    for (auto& [id, session] : copy.sessions) session.inflight.clear();
+  }
+  return copy;
 }
 const BrokerMetrics& BrokerCore::metrics() const {
   return impl_->metrics;

@@ -60,6 +60,10 @@ struct BrokerCore::Impl {
   // so a packet does not have to move its connection's entry.
   std::set<std::pair<TimeNs, ConnectionId>> keep_alive_timers;
   std::set<std::tuple<TimeNs, int, std::string>> session_timers;  // kind: kWillTimer/kExpiry
+  // Mutant::ack_before_store only: QoS 1 messages PUBACKed but not yet stored and routed, in
+  // arrival order, each with the time its write-behind completes. Not in BrokerState, so a
+  // crash loses them. Always empty with the mutant off.
+  std::deque<std::pair<TimeNs, MessagePtr>> write_behind;
   // Routing: the index answers who matches; subscribers_[handle] is that session.
   SubscriptionIndex index;
   MatchResult match_scratch;
@@ -69,7 +73,11 @@ struct BrokerCore::Impl {
   static constexpr int kWillTimer = 0;
   static constexpr int kExpiryTimer = 1;
 
-  explicit Impl(BrokerConfig broker_config) : config(std::move(broker_config)) {}
+  static constexpr TimeNs kWriteBehindDelayNs = 100'000'000;  // Mutant::ack_before_store
+
+  explicit Impl(BrokerConfig broker_config) : config(std::move(broker_config)) {
+    index.set_wildcards_match_dollar_topics(config.mutants.has(Mutant::dollar_wildcard_match));
+  }
 
   // broker_core.cpp
   void send(Connection& c, const Packet& packet);
@@ -87,6 +95,7 @@ struct BrokerCore::Impl {
   void on_disconnect(Connection& c, const Disconnect& p, TimeNs now);
   void refuse(Connection& c, std::uint8_t v5_code, std::uint8_t v3_code, std::string reason);
   Session& attach_session(Connection& c, const Connect& p, TimeNs now, bool& present);
+  void forget_on_resume(Session& s);  // Mutant::forget_qos2_state_on_reconnect, drop_queue_...
   void detach_session(Session& s, TimeNs now, bool graceful);
   void publish_will(Session& s, TimeNs now);
   void end_session(const std::string& client_id, TimeNs now);
@@ -96,6 +105,10 @@ struct BrokerCore::Impl {
 
   // broker_publish.cpp
   void on_publish(Connection& c, Publish& p, TimeNs now);
+  // Stores a retained message and routes: what accepting a PUBLISH means. Returns the number of
+  // sessions it matched.
+  std::size_t accept(const MessagePtr& message, TimeNs now);
+  void complete_write_behind(TimeNs now);  // Mutant::ack_before_store
   void on_puback(Connection& c, std::uint16_t id, TimeNs now);
   void on_pubrec(Connection& c, const Pubrec& p, TimeNs now);
   void on_pubrel(Connection& c, std::uint16_t id);

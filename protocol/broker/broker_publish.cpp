@@ -63,19 +63,38 @@ void BrokerCore::Impl::on_publish(Connection& c, Publish& p, TimeNs now) {
   auto message = std::make_shared<Message>(
       make_message(p, p.topic, c.client_id, state.next_message_sequence++, now));
   ++metrics.messages_received;
-  if (p.retain) {  // an empty payload clears the retained message (MQTT-3.3.1-10 / -6)
+  if (p.qos == QoS::at_least_once && config.mutants.has(Mutant::ack_before_store)) [[unlikely]] {
+    // The bug: ownership is acknowledged (MQTT-4.3.2-4) before the message is stored anywhere
+    // a crash would not reach. Only QoS 1 takes this path; QoS 0 and 2 are accepted at once.
+    write_behind.emplace_back(now + kWriteBehindDelayNs, std::move(message));
+    return send(c, Puback{p.packet_id, ReasonCode::success, {}});
+  }
+  const std::size_t matched = accept(message, now);
+  const ReasonCode ack_code =
+      is_v5(c.version) && matched == 0 ? ReasonCode::no_matching_subscribers : ReasonCode::success;
+  if (p.qos == QoS::at_least_once) send(c, Puback{p.packet_id, ack_code, {}});
+  if (p.qos == QoS::exactly_once) send(c, Pubrec{p.packet_id, ack_code, {}});
+}
+
+std::size_t BrokerCore::Impl::accept(const MessagePtr& message, TimeNs now) {
+  if (message->retain) {  // an empty payload clears the retained message (MQTT-3.3.1-10 / -6)
     if (message->payload.empty())
       state.retained.erase(message->topic);
     else
       state.retained[message->topic] = message;
   }
   const std::size_t matched = route(message, now);
-  events.push_back(broker_event::MessagePublished{message->sequence, c.client_id, message->topic,
-                                                  message->qos, matched});
-  const ReasonCode ack_code =
-      is_v5(c.version) && matched == 0 ? ReasonCode::no_matching_subscribers : ReasonCode::success;
-  if (p.qos == QoS::at_least_once) send(c, Puback{p.packet_id, ack_code, {}});
-  if (p.qos == QoS::exactly_once) send(c, Pubrec{p.packet_id, ack_code, {}});
+  events.push_back(broker_event::MessagePublished{message->sequence, message->publisher_client_id,
+                                                  message->topic, message->qos, matched});
+  return matched;
+}
+
+void BrokerCore::Impl::complete_write_behind(TimeNs now) {
+  while (!write_behind.empty() && write_behind.front().first <= now) {
+    const MessagePtr message = std::move(write_behind.front().second);
+    write_behind.pop_front();
+    accept(message, now);
+  }
 }
 
 void BrokerCore::Impl::on_pubrel(Connection& c, std::uint16_t id) {
@@ -284,18 +303,26 @@ bool BrokerCore::Impl::send_publish(Connection& c, const Delivery& d, std::uint1
   return true;
 }
 
-// On a resumed session: unacknowledged PUBLISH again with DUP=1, PUBREL again, in the
-// original order (MQTT-4.4.0-1), then whatever queued while offline.
+// On a resumed session: unacknowledged PUBLISH again with DUP=1 (MQTT-3.3.1-1), PUBREL again,
+// in the original order (MQTT-4.4.0-1, MQTT-4.6.0-1), then whatever queued while offline.
 void BrokerCore::Impl::resume(Session& s, Connection& c, TimeNs now) {
+  // The mutants resend_without_dup and redeliver_out_of_order break exactly those two rules.
+  const bool dup = !config.mutants.has(Mutant::resend_without_dup);
+  const bool reversed = config.mutants.has(Mutant::redeliver_out_of_order);
+  if (reversed) [[unlikely]]
+    std::reverse(s.inflight.begin(), s.inflight.end());
   for (auto it = s.inflight.begin(); it != s.inflight.end();) {
     if (it->stage == OutboundStage::awaiting_pubcomp) {
       send(c, Pubrel{it->packet_id, ReasonCode::success, {}});
-    } else if (!send_publish(c, it->delivery, it->packet_id, /*dup=*/true, now)) {
+    } else if (!send_publish(c, it->delivery, it->packet_id, dup, now)) {
       it = s.inflight.erase(it);  // too large for this connection's client: dropped
       continue;
     }
     ++it;
   }
+  // Stored order stays the send order: only this resend went out backwards.
+  if (reversed) [[unlikely]]
+    std::reverse(s.inflight.begin(), s.inflight.end());
   pump(s, c, now);
 }
 

@@ -10,6 +10,17 @@ namespace {
 bool has_wildcard(std::string_view filter) {
   return filter.find_first_of("+#") != std::string_view::npos;
 }
+
+// topic_matches, or with Mutant::dollar_wildcard_match the same matcher without the '$' rule
+// (MQTT-4.7.2-1), as the subscription index has it: a leading wildcard takes the whole first
+// level, so a '$' topic matches as the same topic with another first character would.
+bool retained_matches(std::string_view filter, const std::string& topic, bool dollar_mutant) {
+  const bool leading_wildcard = !filter.empty() && (filter.front() == '+' || filter.front() == '#');
+  if (dollar_mutant && leading_wildcard && !topic.empty() && topic.front() == '$') [[unlikely]] {
+    return topic_matches(filter, "_" + topic.substr(1));
+  }
+  return topic_matches(filter, topic);
+}
 }  // namespace
 
 void BrokerCore::Impl::on_subscribe(Connection& c, const Subscribe& p, TimeNs now) {
@@ -66,7 +77,7 @@ void BrokerCore::Impl::send_retained(Session& s, const std::string& filter,
       it = state.retained.erase(it);
       continue;
     }
-    if (topic_matches(filter, m->topic)) {
+    if (retained_matches(filter, m->topic, config.mutants.has(Mutant::dollar_wildcard_match))) {
       Delivery d{m, std::min(m->qos, e.options.max_qos), /*retain=*/true, {}};
       if (e.identifier) d.subscription_identifiers.push_back(*e.identifier);
       deliver(s, std::move(d), now);  // RETAIN=1 for messages sent on subscribe (MQTT-3.3.1-8)

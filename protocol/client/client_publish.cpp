@@ -172,12 +172,14 @@ void ClientSession::Impl::on_publish(const Publish& p, TimeNs now) {
     }
   }
   if (p.qos == QoS::exactly_once) {
-    // Delivered already and not yet released: the same message again (MQTT-4.3.3-10).
-    if (awaiting_pubrel.count(p.packet_id) != 0) {
+    // Delivered already and not yet released: the same message again (MQTT-4.3.3-10), unless
+    // Mutant::qos2_deliver_twice hands it to the application a second time.
+    const bool repeated = awaiting_pubrel.count(p.packet_id) != 0;
+    if (repeated && !config.mutants.has(Mutant::qos2_deliver_twice)) [[likely]] {
       return send(Pubrec{p.packet_id, ReasonCode::success, {}}, now);
     }
     // Under 3.1.1 nothing was announced, so there is no limit to hold the server to.
-    if (is_v5(config.version) && awaiting_pubrel.size() >= config.receive_maximum) {
+    if (!repeated && is_v5(config.version) && awaiting_pubrel.size() >= config.receive_maximum) {
       return violation(now, ReasonCode::receive_maximum_exceeded,
                        "more unacknowledged QoS 2 PUBLISH than our Receive Maximum",
                        "MQTT-3.3.4-9");

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "protocol/codec.hpp"
+#include "protocol/mutants.hpp"
 #include "protocol/types.hpp"
 
 namespace mqttsim::protocol {
@@ -81,6 +82,9 @@ struct ClientConfig {
   // subscribe to them again, as MQTT.js does; the application sees Subscribed{request_id 0}.
   bool resubscribe_on_new_session = true;
   ReconnectPolicy reconnect{{1'000'000'000, 2'000'000'000, 4'000'000'000, 8'000'000'000}, true};
+  // Fault switches for issue 6's proof that the checks catch real bugs. Only tests and
+  // `mqttsim check --mutant` set them: on purpose, no YAML or config file key reaches this.
+  MutantSet mutants;
 };
 
 // What the server announced in CONNACK (5.0), or the specification's defaults (3.1.1).

@@ -41,6 +41,8 @@ class ScriptedClient {
     REQUIRE(std::holds_alternative<T>(p));
     return std::get<T>(p);
   }
+  // The bytes of the packet take() returned last, exactly as the broker sent them.
+  const std::vector<std::uint8_t>& last_bytes() const { return *kept_.back(); }
   bool has_packet() const { return !inbox_.empty(); }
   std::size_t pending() const { return inbox_.size(); }
   bool closed() const { return closed_; }
