@@ -168,6 +168,13 @@ std::size_t MqttSnGateway::connected_count() const {
 std::size_t MqttSnGateway::link_count() const {
   return impl_->links.size();
 }
+std::size_t MqttSnGateway::pending_count() const {
+  std::size_t n = 0;
+  for (const auto& [address, c] : impl_->clients) {
+    n += c.deliveries.size() + c.forwards.size() + c.requests.size();
+  }
+  return n;
+}
 const GatewayMetrics& MqttSnGateway::metrics() const {
   return impl_->metrics;
 }

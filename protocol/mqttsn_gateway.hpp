@@ -33,6 +33,7 @@ struct MqttSnGatewayConfig {
   std::size_t max_topics_per_client = 1000;    // registered topic ids per client
   std::size_t max_queued_per_client = 100;     // messages for a client behind the outstanding one
   std::size_t max_forwarding_per_client = 16;  // client QoS 1/2 publishes not yet acknowledged
+  std::size_t max_qos2_ids_per_client = 64;    // QoS 2 ids from a client awaiting its PUBREL
   std::map<std::uint16_t, std::string> predefined_topics;  // the same table as the clients'
   std::string forwarder_client_id = "mqttsn-gateway";      // the QoS -1 MQTT connection
 };
@@ -135,6 +136,9 @@ class MqttSnGateway {
   std::size_t client_count() const;  // clients known (connected, connecting, or kept)
   std::size_t connected_count() const;
   std::size_t link_count() const;  // MQTT connections the gateway holds
+  // Messages and requests in progress: deliveries queued or outstanding towards clients, and
+  // client publishes and (un)subscriptions waiting for the broker.
+  std::size_t pending_count() const;
   const GatewayMetrics& metrics() const;
   const MqttSnGatewayConfig& config() const;
 

@@ -255,7 +255,8 @@ void MqttSnGateway::Impl::on_publish(ClientAddress from, const Publish& p, TimeN
       if (f.msg_id == p.msg_id && f.qos == QoS::at_least_once) return;  // PUBACK follows
     }
   }
-  if (c->forwards.size() >= config.max_forwarding_per_client) {
+  if (c->forwards.size() >= config.max_forwarding_per_client ||
+      (p.qos == QoS::exactly_once && c->qos2_in.size() >= config.max_qos2_ids_per_client)) {
     send(from, PubAck{p.topic_id, p.msg_id, ReturnCode::rejected_congestion});
     return;
   }

@@ -4,6 +4,7 @@
 #include <rapidcheck/catch.h>
 
 #include <map>
+#include <set>
 
 #include "mqttsn_world.hpp"
 
@@ -193,4 +194,193 @@ TEST_CASE("the gateway reports a delivery lost after N_retry and treats the clie
   CHECK(ends[0].cause == sn::ClientEndCause::retries_exhausted);
   CHECK(w.gateway.metrics().retransmissions == 3);
   CHECK(w.gateway.link_count() == 0);
+}
+
+// ---- Property: QoS 1/2 under random datagram loss ----
+//
+// 1 to 3 MQTT-SN clients (clean session 0, so the broker keeps their subscriptions and queues
+// while they are away) subscribed to "m/#" at QoS 2, and one MQTT client subscribed to "s/#" at
+// QoS 2, all set up without loss. Then random steps: an MQTT-SN client publishes at QoS 1 or 2
+// to a new topic "s/<n>" (connecting first if it gave up on the gateway), the MQTT client
+// publishes at QoS 1 or 2 to a new topic "m/<n>", or time passes, while every datagram is lost
+// with a probability fixed per run (0 to 60 %). The MQTT side loses nothing. At the end loss
+// stops, clients reconnect, and time runs until nothing is pending anywhere.
+//
+// Invariant:
+//  1. every MQTT-SN publish ended with exactly one PublishAcked, accepted or lost; an accepted
+//     one reached the MQTT subscriber;
+//  2. every MQTT publish was acknowledged by the broker and reached each MQTT-SN subscriber or
+//     was reported lost for it by the gateway (DeliveryLost);
+//  3. no QoS 2 message is ever delivered twice, no message arrives that was not published, and
+//     every message arrives at its own QoS;
+//  4. nobody receives a datagram it rejects.
+namespace {
+template <typename T>
+T pick(T lo, T hi) {
+  return *rc::gen::resize(100, rc::gen::inRange<T>(lo, hi));
+}
+
+struct SentMessage {
+  std::size_t publisher;  // MQTT-SN client index, or SIZE_MAX for the MQTT client
+  QoS qos;
+  std::uint64_t id;
+};
+
+bool quiet(SnWorld& w, std::size_t sn_clients) {
+  for (std::size_t i = 0; i < sn_clients; ++i) {
+    if (w.sn_client(i).state() != sn::SnClientState::connected) return false;
+    if (w.sn_client(i).pending_count() != 0) return false;
+  }
+  if (w.gateway.pending_count() != 0) return false;
+  if (w.mqtt_client(0).inflight_count() != 0 || w.mqtt_client(0).queued_count() != 0) return false;
+  for (const auto& [id, s] : w.broker.snapshot().sessions) {
+    if (!s.inflight.empty() || !s.queue.empty()) return false;
+  }
+  return true;
+}
+
+void check_sn_publishes(SnWorld& w, const std::map<std::string, SentMessage>& sent) {
+  std::map<std::string, int> received;
+  for (const auto& m : of_type<client_event::Message>(w.mqtt_events(0))) {
+    const auto known = sent.find(m.payload);
+    RC_ASSERT(known != sent.end());
+    RC_ASSERT(m.qos == known->second.qos);
+    ++received[m.payload];
+  }
+  std::map<std::pair<std::size_t, std::uint64_t>, std::vector<sn::PublishOutcome>> outcomes;
+  for (const auto& [payload, s] : sent) {
+    if (s.publisher == SIZE_MAX) continue;
+    if (outcomes.count({s.publisher, s.id}) == 0) {
+      for (const auto& a : of_type<ev::PublishAcked>(w.sn_events(s.publisher))) {
+        outcomes[{s.publisher, a.id}].push_back(a.outcome);
+      }
+    }
+    const auto& o = outcomes[{s.publisher, s.id}];
+    RC_LOG() << payload << " outcome " << (o.empty() ? "none" : sn::publish_outcome_name(o[0]))
+             << " received " << received[payload] << "\n";
+    RC_ASSERT(o.size() == 1u);
+    RC_ASSERT(o[0] == sn::PublishOutcome::accepted || o[0] == sn::PublishOutcome::lost);
+    if (o[0] == sn::PublishOutcome::accepted) RC_ASSERT(received[payload] >= 1);
+    if (s.qos == QoS::exactly_once) RC_ASSERT(received[payload] <= 1);
+  }
+}
+
+void check_mqtt_publishes(SnWorld& w, std::size_t sn_clients,
+                          const std::map<std::string, SentMessage>& sent) {
+  std::set<std::uint64_t> acked;
+  for (const auto& a : of_type<client_event::PublishAcked>(w.mqtt_events(0))) {
+    RC_ASSERT(a.reason_code == 0);
+    acked.insert(a.message_id);
+  }
+  std::set<std::pair<sn::ClientAddress, std::string>> lost;
+  for (const auto& l : of_type<gev::DeliveryLost>(w.gateway_events())) {
+    lost.insert({l.address, l.topic});
+  }
+  for (std::size_t i = 0; i < sn_clients; ++i) {
+    std::map<std::string, int> received;
+    for (const auto& m : of_type<ev::Message>(w.sn_events(i))) {
+      const auto known = sent.find(m.payload);
+      RC_ASSERT(known != sent.end());
+      RC_ASSERT(static_cast<int>(m.qos) == static_cast<int>(known->second.qos));
+      RC_ASSERT(m.topic == "m/" + m.payload.substr(1));
+      ++received[m.payload];
+    }
+    for (const auto& [payload, s] : sent) {
+      if (s.publisher != SIZE_MAX) continue;
+      RC_ASSERT(acked.count(s.id) == 1u);
+      const int n = received[payload];
+      const bool reported = lost.count({SnWorld::address_of(i), "m/" + payload.substr(1)}) != 0;
+      RC_LOG() << payload << " at sn" << i << ": received " << n << " lost " << reported << "\n";
+      RC_ASSERT(n >= 1 || reported);
+      if (s.qos == QoS::exactly_once) RC_ASSERT(n <= 1);
+    }
+  }
+}
+}  // namespace
+
+TEST_CASE("under datagram loss every QoS 1 and 2 message is delivered or reported lost",
+          "[mqttsn][property]") {
+  rc::prop("bounded retries report loss; QoS 2 never duplicates", [] {
+    SnWorld w;
+    const auto mqtt = w.add_mqtt_client(mqtt_config("mqtt"));
+    RC_ASSERT(
+        static_cast<bool>(w.mqtt_client(mqtt).subscribe(w.now_ns, {{"s/#", {QoS::exactly_once}}})));
+    const std::size_t sn_clients = pick<std::size_t>(1, 4);
+    for (std::size_t i = 0; i < sn_clients; ++i) {
+      sn::MqttSnClientConfig c = sn_config("sn" + std::to_string(i));
+      c.clean_session = false;
+      c.keep_alive_s = 30;
+      w.add_sn_client(c);
+      w.sn_client(i).connect(w.now_ns);
+      w.flush();
+      RC_ASSERT(static_cast<bool>(
+          w.sn_client(i).subscribe(w.now_ns, SnTopic::named("m/#"), sn::QoS::exactly_once)));
+      w.flush();
+      RC_ASSERT(w.sn_client(i).state() == sn::SnClientState::connected);
+      RC_ASSERT(w.sn_client(i).pending_count() == 0u);
+    }
+    const int loss_percent = pick(0, 61);
+    const auto draws =
+        *rc::gen::resize(100, rc::gen::container<std::vector<int>>(257, rc::gen::inRange(0, 100)));
+    std::size_t next_draw = 0;
+    w.drop = [&](const SnDatagramRecord&) {
+      return draws[next_draw++ % draws.size()] < loss_percent;
+    };
+    RC_LOG() << sn_clients << " MQTT-SN clients, loss " << loss_percent << "%\n";
+
+    std::map<std::string, SentMessage> sent;
+    int n = 0;
+    const int steps = pick(1, 60);
+    for (int step = 0; step < steps; ++step) {
+      const int op = pick(0, 100);
+      const QoS qos = *rc::gen::element(QoS::at_least_once, QoS::exactly_once);
+      const std::string tag = std::to_string(n++);
+      if (op < 35) {
+        const std::size_t i = pick<std::size_t>(0, sn_clients);
+        auto& c = w.sn_client(i);
+        if (c.state() == sn::SnClientState::disconnected) c.connect(w.now_ns);
+        const auto r =
+            c.publish(w.now_ns, SnTopic::named("s/" + tag), "s" + tag, static_cast<sn::QoS>(qos));
+        RC_ASSERT(static_cast<bool>(r));
+        sent["s" + tag] = SentMessage{i, qos, r.id};
+        w.flush();
+      } else if (op < 65) {
+        const auto r = w.mqtt_client(mqtt).publish(w.now_ns, "m/" + tag, "m" + tag, qos);
+        RC_ASSERT(static_cast<bool>(r));
+        sent["m" + tag] = SentMessage{SIZE_MAX, qos, r.id};
+        w.flush();
+      } else {
+        w.advance(pick<TimeNs>(1, 20'000) * 1'000'000);
+      }
+    }
+    w.drop = nullptr;
+    for (int round = 0; round < 200 && !quiet(w, sn_clients); ++round) {
+      for (std::size_t i = 0; i < sn_clients; ++i) {
+        if (w.sn_client(i).state() == sn::SnClientState::disconnected) {
+          w.sn_client(i).connect(w.now_ns);
+        }
+      }
+      w.advance(10 * kSecondNs);
+    }
+    RC_LOG() << w.trace();
+    RC_ASSERT(quiet(w, sn_clients));
+    for (std::size_t i = 0; i < sn_clients; ++i) {
+      RC_ASSERT(of_type<ev::DatagramIgnored>(w.sn_events(i)).empty());
+    }
+    RC_ASSERT(of_type<gev::DatagramRejected>(w.gateway_events()).empty());
+    check_sn_publishes(w, sent);
+    check_mqtt_publishes(w, sn_clients, sent);
+    RC_CLASSIFY(!of_type<gev::DeliveryLost>(w.gateway_events()).empty(), "a delivery lost");
+    RC_CLASSIFY(w.gateway.metrics().retransmissions > 0, "gateway retransmitted");
+    bool sn_lost = false;
+    for (std::size_t i = 0; i < sn_clients; ++i) {
+      for (const auto& a : of_type<ev::PublishAcked>(w.sn_events(i))) {
+        sn_lost |= a.outcome == sn::PublishOutcome::lost;
+      }
+    }
+    RC_CLASSIFY(sn_lost, "an MQTT-SN publish reported lost");
+    bool dup = false;
+    for (const auto& d : w.datagrams()) dup |= d.summary().find(" dup") != std::string::npos;
+    RC_CLASSIFY(dup, "a PUBLISH retransmitted");
+  });
 }
