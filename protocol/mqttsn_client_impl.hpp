@@ -66,6 +66,7 @@ struct MqttSnClient::Impl {
   // mqttsn_client_receive.cpp
   void dispatch(const Packet& packet, TimeNs now);
   void on_answer(const Packet& packet, TimeNs now);
+  void send_will_part(MsgType request, TimeNs now);
   void on_publish(const Publish& p, TimeNs now);
   void on_register(const Register& r, TimeNs now);
   void on_pubrel(const PubRel& p, TimeNs now);

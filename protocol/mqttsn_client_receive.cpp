@@ -84,14 +84,7 @@ void MqttSnClient::Impl::on_answer(const Packet& packet, TimeNs now) {
     return;
   }
   if (type == MsgType::willtopicreq || type == MsgType::willmsgreq) {
-    const SnWill& w = *config.will;
-    if (type == MsgType::willtopicreq) {
-      const WillTopic t{w.qos, w.retain, w.topic};
-      request(t, t, MsgType::willmsgreq, 0, now);
-    } else {
-      const WillMsg wm{ByteView::of(w.payload)};
-      request(wm, wm, MsgType::connack, 0, now);
-    }
+    send_will_part(type, now);
     return;
   }
   if (const auto* c = std::get_if<ConnAck>(&packet)) {
@@ -141,6 +134,18 @@ void MqttSnClient::Impl::on_answer(const Packet& packet, TimeNs now) {
     finish_head(sn_event::Unsubscribed{c.id, false}, now);
   } else if (type == MsgType::pingresp) {
     finish_head(sn_event::Unsubscribed{}, now);  // a ping ends without an event
+  }
+}
+
+// The gateway asks for the Will in two steps (§6.3); each answer waits for the next request.
+void MqttSnClient::Impl::send_will_part(MsgType request, TimeNs now) {
+  const SnWill& w = *config.will;
+  if (request == MsgType::willtopicreq) {
+    const WillTopic t{w.qos, w.retain, w.topic};
+    this->request(t, t, MsgType::willmsgreq, 0, now);
+  } else {
+    const WillMsg wm{ByteView::of(w.payload)};
+    this->request(wm, wm, MsgType::connack, 0, now);
   }
 }
 

@@ -76,7 +76,9 @@ void MqttSnGateway::broker_connection_closed(MqttLinkId link, TimeNs now) {
   auto it = m.links.find(link);
   if (it == m.links.end()) return;
   GwLink& l = *it->second;
-  const bool never_opened = !l.opened;
+  // Open asked for but never reported: the transport could not connect. (A link whose
+  // session asked for the close has neither flag set, and its session ignores the news.)
+  const bool never_opened = l.open_requested && !l.opened;
   l.opened = false;
   l.open_requested = false;
   if (never_opened) {

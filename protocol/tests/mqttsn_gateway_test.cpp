@@ -384,3 +384,39 @@ TEST_CASE("under datagram loss every QoS 1 and 2 message is delivered or reporte
     RC_CLASSIFY(dup, "a PUBLISH retransmitted");
   });
 }
+
+TEST_CASE("a broker that refuses the MQTT CONNECT makes the gateway refuse the MQTT-SN CONNECT") {
+  BrokerConfig bc;
+  bc.allow_anonymous = false;
+  SnWorld w({}, bc);
+  const auto a = w.add_sn_client(sn_config("a"));
+  w.sn_client(a).connect(w.now_ns);
+  w.flush();
+  const auto failed = of_type<ev::ConnectFailed>(w.sn_events(a));
+  REQUIRE(failed.size() == 1);
+  CHECK(failed[0].return_code == sn::ReturnCode::rejected_not_supported);
+  const auto refused = of_type<gev::ConnectRefused>(w.gateway_events());
+  REQUIRE(refused.size() == 1);
+  CHECK(refused[0].reason.find("MQTT CONNECT failed") != std::string::npos);
+  CHECK(w.gateway.client_count() == 0);
+  CHECK(w.gateway.link_count() == 0);
+}
+
+TEST_CASE("a broker connection that cannot be opened ends in CONNACK rejected congestion") {
+  sn::MqttSnGateway gw({});
+  Bytes connect = encoded(sn::Connect{false, true, 60, "a"});
+  gw.handle_datagram(0, 7, ByteView(connect.data(), connect.size()));
+  const auto open = gw.poll_broker_action();
+  REQUIRE(open.has_value());
+  CHECK(open->kind == sn::BrokerAction::Kind::open);
+  gw.broker_connection_closed(open->link, 5);  // the transport failed to connect
+  const auto reply = gw.poll_transmit();
+  REQUIRE(reply.has_value());
+  CHECK(reply->to == 7);
+  const auto p =
+      std::get<sn::Packet>(sn::decode(ByteView(reply->datagram.data(), reply->datagram.size())));
+  CHECK(std::get<sn::ConnAck>(p).return_code == sn::ReturnCode::rejected_congestion);
+  CHECK(gw.client_count() == 0);
+  CHECK(gw.link_count() == 0);
+  CHECK_FALSE(gw.poll_broker_action().has_value());
+}
