@@ -333,3 +333,52 @@ TEST_CASE("UNSUBSCRIBE stops delivery") {
   s.world.flush();
   CHECK(of_type<ev::Message>(s.world.sn_events(s.sn)).empty());
 }
+
+TEST_CASE("with no gateway answering, CONNECT goes 1 + N_retry times, T_retry apart, then fails") {
+  sn::MqttSnClient c(sn_config("alone"));
+  c.connect(0);
+  std::vector<TimeNs> sent_at;
+  TimeNs now = 0;
+  for (int i = 0; i < 10; ++i) {
+    while (c.poll_transmit()) sent_at.push_back(now);
+    const auto next = c.poll_timeout();
+    if (!next) break;
+    now = *next;
+    c.handle_timeout(now);
+  }
+  CHECK(sent_at == std::vector<TimeNs>{0, 10 * kSecondNs, 20 * kSecondNs, 30 * kSecondNs});
+  CHECK(now == 40 * kSecondNs);
+  CHECK(c.state() == sn::SnClientState::disconnected);
+  std::vector<sn::MqttSnClientEvent> events;
+  while (auto e = c.poll_event()) events.push_back(*e);
+  const auto failed = of_type<ev::ConnectFailed>(events);
+  REQUIRE(failed.size() == 1);
+  CHECK_FALSE(failed[0].return_code.has_value());
+}
+
+TEST_CASE("a session without clean flag keeps its topic ids and subscriptions across connections") {
+  sn::MqttSnClientConfig config = sn_config("keeper");
+  config.clean_session = false;
+  Setup s("unused", {}, config);
+  auto& c = s.world.sn_client(s.sn);
+  REQUIRE(c.subscribe(s.world.now_ns, SnTopic::named("k/v"), sn::QoS::at_least_once));
+  REQUIRE(c.publish(s.world.now_ns, SnTopic::named("k/w"), "1", sn::QoS::at_least_once));
+  s.world.flush();
+  c.disconnect(s.world.now_ns);
+  s.world.flush();
+  // Published while the client is away: the broker queues it in the kept session.
+  REQUIRE(s.world.mqtt_client(s.sub).publish(s.world.now_ns, "k/v", "queued", QoS::at_least_once));
+  s.world.flush();
+  c.connect(s.world.now_ns);
+  REQUIRE(c.publish(s.world.now_ns, SnTopic::named("k/w"), "2", sn::QoS::at_least_once));
+  s.world.flush();
+  INFO(s.world.trace());
+  CHECK(s.sent_to_gateway(sn::MsgType::register_topic) == 1);  // k/w only once
+  const auto got = of_type<ev::Message>(s.world.sn_events(s.sn));
+  REQUIRE(got.size() == 1);
+  CHECK(got[0].payload == "queued");
+  CHECK(got[0].topic == "k/v");
+  const auto acks = s.acks();
+  REQUIRE(acks.size() == 2);
+  CHECK(acks[1].outcome == sn::PublishOutcome::accepted);
+}
