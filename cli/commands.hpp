@@ -17,6 +17,7 @@ void add_decode_command(CLI::App& app, int& exit_code);
 void add_encode_command(CLI::App& app, int& exit_code);
 void add_bench_command(CLI::App& app, int& exit_code);
 void add_broker_command(CLI::App& app, int& exit_code);
+void add_conform_command(CLI::App& app, int& exit_code);
 void add_broker_bench(CLI::App& bench, int& exit_code);  // a `bench` subcommand
 
 }  // namespace mqttsim::cli
