@@ -85,6 +85,11 @@ int run_conform(const ConformArgs& args) {
   }
   const reports::ConformanceReport report =
       conformance::run_suite(*target, conformance::all_cases(), options);
+  for (const reports::CapabilitySet& set : report.capabilities) {
+    for (const auto& [name, value] : set.values) {
+      if (name == "note") std::cerr << "MQTT " << set.mqtt_version << ": " << value << "\n";
+    }
+  }
   for (const std::string& e : reports::write_conformance_reports(report, args.out_dir)) {
     std::cerr << "mqttsim conform: " << e << "\n";
   }

@@ -190,9 +190,16 @@ reports::ConformanceReport run_suite(Target& target, const std::vector<Case>& ca
         r.reason = "error (broker unreachable): not run";
       } else {
         r = run_instance(target, in, caps.at(in.version), settings, tag);
-        if (r.verdict == Verdict::error && r.reason.find("unreachable") != std::string::npos &&
-            !reachable(target)) {
+        // A broker that died mid-case makes that case's verdict meaningless: recheck.
+        const bool suspect =
+            r.verdict == Verdict::fail || r.verdict == Verdict::inconclusive ||
+            (r.verdict == Verdict::error && r.reason.find("unreachable") != std::string::npos);
+        if (suspect && !reachable(target)) {
           unreachable = true;
+          if (r.verdict != Verdict::error) {
+            r.reason = "error (broker unreachable) after: " + r.reason;
+            r.verdict = Verdict::error;
+          }
         }
       }
       std::lock_guard<std::mutex> guard(lock);

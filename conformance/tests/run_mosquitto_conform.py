@@ -35,10 +35,14 @@ def known_deviations():
     return required, optional
 
 
-def start_mosquitto(workdir):
+def start_mosquitto(workdir, tls=False):
     port = free_port()
     conf = pathlib.Path(workdir) / "mosquitto.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    text = f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+    if tls:
+        text += "".join(f"{k} {pathlib.Path(workdir) / v}\n" for k, v in
+                        (("cafile", "ca.crt"), ("certfile", "server.crt"), ("keyfile", "server.key")))
+    conf.write_text(text)
     proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     for _ in range(100):
@@ -49,6 +53,42 @@ def start_mosquitto(workdir):
             time.sleep(0.05)
     proc.kill()
     raise SystemExit("mosquitto did not start")
+
+
+def make_certificates(work):
+    """A CA and a server certificate for localhost, readable by mosquitto's own user."""
+    w = pathlib.Path(work)
+    run = lambda *a: subprocess.run(a, check=True, capture_output=True, cwd=work)
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
+        "ca.crt", "-days", "2", "-subj", "/CN=mqttsim-test-ca")
+    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out",
+        "server.csr", "-subj", "/CN=localhost")
+    (w / "ext.cnf").write_text("subjectAltName=DNS:localhost\n")
+    run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "ext.cnf")
+    os.chmod(work, 0o755)
+    for f in w.iterdir():
+        os.chmod(f, 0o644)
+    return w / "ca.crt"
+
+
+def check_tls(work, failures):
+    """The same harness over TLS: verified against our CA it runs; unverified it cannot."""
+    ca = make_certificates(work)
+    proc, port = start_mosquitto(work, tls=True)
+    try:
+        base = [MQTTSIM, "conform", f"tls://localhost:{port}", "--only", "connect.pingreq",
+                "--out", str(pathlib.Path(work) / "tls-report")]
+        ok = subprocess.run(base + ["--cafile", str(ca)], capture_output=True, text=True)
+        if ok.returncode != 0 or "2 pass" not in ok.stdout:
+            failures.append("TLS with --cafile: " + ok.stdout + ok.stderr)
+        refused = subprocess.run(base, capture_output=True, text=True)
+        if refused.returncode == 0 or "unreachable" not in refused.stderr:
+            failures.append("TLS without the CA should fail verification: " + refused.stdout)
+        print("TLS:", ok.stdout.strip())
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
 
 
 def main():
@@ -83,6 +123,7 @@ def main():
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+        check_tls(work, failures)
     for f in failures:
         print("UNEXPECTED:", f)
     return 1 if failures else 0
