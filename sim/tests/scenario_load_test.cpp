@@ -106,7 +106,7 @@ TEST_CASE("a complete scenario loads with every value in its unit", "[scenario]"
   CHECK(s.measure.trace);
 }
 
-TEST_CASE("--set overrides values, list items and missing keys", "[scenario]") {
+TEST_CASE("overrides from --set change values, list items and missing keys", "[scenario]") {
   const ScenarioSpec s =
       load_good({"seed=99", "clients.sensors.count=10", "topology.links.backhaul.loss=0.05",
                  "faults.0.at=41s", "measure.pcap=true"});

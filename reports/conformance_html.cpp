@@ -1,0 +1,107 @@
+// report.html: one self-contained file that opens offline. The summary and the failures come
+// first, each failure with its transcript; then the capabilities and the table of every case.
+#include <ostream>
+
+#include "reports/conformance_report.hpp"
+
+namespace mqttsim::reports {
+namespace {
+
+std::string html_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
+}
+
+constexpr std::string_view kStyle = R"(
+body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}
+table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:3px 6px;
+text-align:left;vertical-align:top;font-size:.9em}
+.pass{background:#e6f4ea}.fail{background:#fce8e6}.error{background:#fde2c4}
+.skipped{background:#eee}.inconclusive{background:#fff7d6}
+.badge{display:inline-block;padding:2px 10px;margin-right:8px;border-radius:10px}
+pre{background:#f6f6f6;padding:6px;overflow-x:auto;font-size:.8em}
+details{margin:.6em 0;border:1px solid #ddd;padding:.4em}
+)";
+
+void write_case_detail(const CaseResult& c, std::ostream& out) {
+  out << "<details open class=\"" << verdict_name(c.verdict) << "\"><summary><b>"
+      << verdict_name(c.verdict) << "</b> MQTT " << html_escape(c.mqtt_version) << " <code>"
+      << html_escape(c.id) << "</code> " << html_escape(c.title) << "</summary>\n<p>";
+  if (!c.statement.empty()) out << "<b>" << html_escape(c.statement) << "</b>: ";
+  out << html_escape(c.reason) << "</p>\n";
+  if (!c.expected.empty()) out << "<p>Expected: " << html_escape(c.expected) << "</p>\n";
+  out << "<table><tr><th>ms</th><th>dir</th><th>packet</th><th>hex</th></tr>\n";
+  for (const EvidenceEntry& e : c.evidence) {
+    out << "<tr><td>" << static_cast<long long>(e.time_ms) << "</td><td>"
+        << html_escape(e.direction) << "</td><td>" << html_escape(e.summary);
+    if (!e.packet.is_null()) out << "<pre>" << html_escape(e.packet.dump(1)) << "</pre>";
+    out << "</td><td><code>" << html_escape(e.hex) << "</code></td></tr>\n";
+  }
+  out << "</table></details>\n";
+}
+
+}  // namespace
+
+void write_html(const ConformanceReport& report, std::ostream& out) {
+  out << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>mqttsim conform: "
+      << html_escape(report.target) << "</title><style>" << kStyle << "</style></head><body>\n";
+  out << "<h1>MQTT conformance of " << html_escape(report.target) << "</h1>\n<p>mqttsim "
+      << html_escape(report.program_version) << ", started " << html_escape(report.started_utc)
+      << ", " << report.duration_s << " s, " << report.cases.size() << " cases</p>\n<p>";
+  for (Verdict v :
+       {Verdict::pass, Verdict::fail, Verdict::error, Verdict::inconclusive, Verdict::skipped}) {
+    out << "<span class=\"badge " << verdict_name(v) << "\">" << verdict_name(v) << ": "
+        << report.count(v) << "</span>";
+  }
+  out << "</p>\n<h2>Failures and errors</h2>\n";
+  std::size_t shown = 0;
+  for (Verdict v : {Verdict::fail, Verdict::error, Verdict::inconclusive}) {
+    for (const CaseResult& c : report.cases) {
+      if (c.verdict != v) continue;
+      write_case_detail(c, out);
+      ++shown;
+    }
+  }
+  if (shown == 0) out << "<p>None.</p>\n";
+  out << "<h2>Capabilities</h2>\n";
+  for (const CapabilitySet& set : report.capabilities) {
+    out << "<p>MQTT " << html_escape(set.mqtt_version) << " (" << html_escape(set.source) << "): ";
+    for (const auto& [name, value] : set.values) {
+      out << "<code>" << html_escape(name) << "=" << html_escape(value) << "</code> ";
+    }
+    out << "</p>\n";
+  }
+  out << "<h2>All cases</h2>\n<table><tr><th>verdict</th><th>version</th><th>id</th>"
+         "<th>title</th><th>statements</th><th>ms</th><th>reason</th></tr>\n";
+  for (const CaseResult& c : report.cases) {
+    out << "<tr class=\"" << verdict_name(c.verdict) << "\"><td>" << verdict_name(c.verdict)
+        << "</td><td>" << html_escape(c.mqtt_version) << "</td><td><code>" << html_escape(c.id)
+        << "</code></td><td>" << html_escape(c.title) << "</td><td>";
+    for (const std::string& s : c.statements) out << html_escape(s) << " ";
+    out << "</td><td>" << static_cast<long long>(c.duration_ms) << "</td><td>"
+        << html_escape(c.reason) << "</td></tr>\n";
+  }
+  out << "</table>\n</body></html>\n";
+}
+
+}  // namespace mqttsim::reports

@@ -1,0 +1,96 @@
+// junit.xml for CI systems: one testsuite per protocol version, one testcase per case; fail is
+// <failure>, error and inconclusive are <error>, skipped is <skipped>.
+#include <map>
+#include <ostream>
+
+#include "reports/conformance_report.hpp"
+
+namespace mqttsim::reports {
+namespace {
+
+std::string xml_escape(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char c : text) {
+    switch (c) {
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      default:
+        // XML 1.0 forbids most control characters even as references.
+        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
+          out += '?';
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+std::string transcript(const CaseResult& c) {
+  std::string text;
+  for (const EvidenceEntry& e : c.evidence) {
+    text +=
+        std::to_string(static_cast<long long>(e.time_ms)) + " ms " + e.direction + " " + e.summary;
+    if (!e.hex.empty()) text += " [" + e.hex + "]";
+    text += "\n";
+  }
+  return text;
+}
+
+}  // namespace
+
+void write_junit(const ConformanceReport& report, std::ostream& out) {
+  std::map<std::string, std::vector<const CaseResult*>> by_version;
+  for (const CaseResult& c : report.cases) by_version[c.mqtt_version].push_back(&c);
+  out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"mqttsim conform "
+      << xml_escape(report.target) << "\" tests=\"" << report.cases.size() << "\">\n";
+  for (const auto& [version, cases] : by_version) {
+    std::size_t failures = 0, errors = 0, skipped = 0;
+    double time_ms = 0;
+    for (const CaseResult* c : cases) {
+      failures += c->verdict == Verdict::fail;
+      errors += c->verdict == Verdict::error || c->verdict == Verdict::inconclusive;
+      skipped += c->verdict == Verdict::skipped;
+      time_ms += c->duration_ms;
+    }
+    out << "  <testsuite name=\"MQTT " << xml_escape(version) << "\" tests=\"" << cases.size()
+        << "\" failures=\"" << failures << "\" errors=\"" << errors << "\" skipped=\"" << skipped
+        << "\" time=\"" << time_ms / 1000.0 << "\">\n";
+    for (const CaseResult* c : cases) {
+      out << "    <testcase classname=\"mqtt" << xml_escape(version) << "." << xml_escape(c->area)
+          << "\" name=\"" << xml_escape(c->id) << ": " << xml_escape(c->title) << "\" time=\""
+          << c->duration_ms / 1000.0 << "\"";
+      if (c->verdict == Verdict::pass) {
+        out << "/>\n";
+        continue;
+      }
+      out << ">\n";
+      const std::string message =
+          xml_escape(c->statement.empty() ? c->reason : c->statement + ": " + c->reason);
+      if (c->verdict == Verdict::skipped) {
+        out << "      <skipped message=\"" << message << "\"/>\n";
+      } else {
+        const char* tag = c->verdict == Verdict::fail ? "failure" : "error";
+        out << "      <" << tag << " message=\"" << message << "\" type=\""
+            << verdict_name(c->verdict) << "\">expected: " << xml_escape(c->expected) << "\n"
+            << xml_escape(transcript(*c)) << "</" << tag << ">\n";
+      }
+      out << "    </testcase>\n";
+    }
+    out << "  </testsuite>\n";
+  }
+  out << "</testsuites>\n";
+}
+
+}  // namespace mqttsim::reports
