@@ -65,7 +65,8 @@ void BrokerCore::Impl::on_publish(Connection& c, Publish& p, TimeNs now) {
   ++metrics.messages_received;
   if (p.qos == QoS::at_least_once && config.mutants.has(Mutant::ack_before_store)) [[unlikely]] {
     // The bug: ownership is acknowledged (MQTT-4.3.2-4) before the message is stored anywhere
-    // a crash would not reach. Only QoS 1 takes this path; QoS 0 and 2 are accepted at once.
+    // a crash would not reach. Only QoS 1 takes this path; QoS 0 and 2 are accepted at once,
+    // so a publisher mixing QoS levels on one topic may also see them overtake each other.
     write_behind.emplace_back(now + kWriteBehindDelayNs, std::move(message));
     return send(c, Puback{p.packet_id, ReasonCode::success, {}});
   }
