@@ -34,6 +34,7 @@ TcpTransport::~TcpTransport() {
 }
 
 void TcpTransport::listen(NodeId node, StreamReceiver* receiver) {
+  powered_off_.erase(node);
   if (receiver == nullptr) {
     listeners_.erase(node);
   } else {
@@ -94,6 +95,7 @@ std::uint32_t TcpTransport::acquire_segment(const Segment& segment) {
 }
 
 StreamId TcpTransport::connect(NodeId from, NodeId to, StreamReceiver* receiver) {
+  powered_off_.erase(from);
   const std::uint32_t slot = acquire_conn();
   Conn& conn = conns_[slot];
   conn.id = next_serial_++ << kSlotBits | slot;
@@ -167,6 +169,7 @@ void TcpTransport::abort(StreamId id, StreamSide side) {
 
 void TcpTransport::crash_node(NodeId node) {
   listeners_.erase(node);
+  powered_off_.insert(node);
   for (std::size_t slot = 0; slot < conns_.size(); ++slot) {
     Conn& conn = conns_[slot];
     if (!conn.in_use) continue;

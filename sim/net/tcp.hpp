@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <deque>
 #include <map>
+#include <set>
 #include <span>
 #include <utility>
 #include <vector>
@@ -176,6 +177,10 @@ class TcpTransport final : public StreamTransport, private PacketHandler {
   Kernel& kernel_;
   TcpConfig config_;
   std::map<NodeId, StreamReceiver*> listeners_;
+  // Nodes powered off by crash_node() and not yet back (listen() or connect() from them brings
+  // them back). A segment for a vanished end is dropped while its node is off; once the node is
+  // back, its fresh stack answers with RST, as a rebooted host does.
+  std::set<NodeId> powered_off_;
   std::deque<Conn> conns_;  // a deque: a Conn never moves while a callback holds it
   std::vector<std::uint32_t> free_conns_;
   std::uint64_t next_serial_ = 1;

@@ -28,7 +28,11 @@ std::uint64_t TcpTransport::duplicate_payload(const Packet& packet) {
 
 void TcpTransport::receive(Conn& conn, int side, const Segment& segment) {
   End& end = conn.ends[side];
-  if (end.vanished) return;
+  if (end.vanished) {
+    const bool rebooted = powered_off_.count(end.node) == 0;
+    if (rebooted && (segment.flags & kRst) == 0) send_rst(conn, side, segment.ack);
+    return;
+  }
   if ((segment.flags & kRst) != 0) {
     if (end.state == State::done || end.state == State::idle) return;
     if (end.state == State::syn_sent) return fail(conn, side, StreamCloseReason::connect_failed);
