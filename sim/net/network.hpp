@@ -53,6 +53,8 @@ struct NetworkStats {
 
 class Network {
  public:
+  // The three must outlive the Network, and the kernel must not run its events after the
+  // Network is gone (declare the Kernel first, so that it is destroyed last).
   Network(Kernel& kernel, Topology& topology, Trace& trace);
   Network(const Network&) = delete;
   Network& operator=(const Network&) = delete;
