@@ -187,14 +187,21 @@ bool LinkModel::outage_overlaps(TimeNs start_ns, TimeNs end_ns) const {
 }
 
 void LinkModel::drain(TimeNs now_ns) {
-  while (!queue_.empty() && queue_.front().departs_ns <= now_ns) {
-    queued_bytes_ -= queue_.front().size_bytes;
-    queue_.pop_front();
+  while (queue_head_ < queue_.size() && queue_[queue_head_].departs_ns <= now_ns) {
+    queued_bytes_ -= queue_[queue_head_].size_bytes;
+    ++queue_head_;
+  }
+  if (queue_head_ == queue_.size()) {
+    queue_.clear();
+    queue_head_ = 0;
+  } else if (queue_head_ >= 64 && 2 * queue_head_ >= queue_.size()) {
+    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_));
+    queue_head_ = 0;
   }
 }
 
 bool LinkModel::queue_full(std::int64_t size_bytes) const {
-  const auto packets = static_cast<std::int64_t>(queue_.size());
+  const auto packets = static_cast<std::int64_t>(queue_.size() - queue_head_);
   if (config_.queue_limit_packets > 0 && packets >= config_.queue_limit_packets) return true;
   return config_.queue_limit_bytes > 0 && queued_bytes_ + size_bytes > config_.queue_limit_bytes;
 }

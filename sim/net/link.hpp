@@ -5,7 +5,6 @@
 
 #include <array>
 #include <cstdint>
-#include <deque>
 #include <string>
 #include <vector>
 
@@ -160,7 +159,9 @@ class LinkModel {
   const LinkConfig& config() const { return config_; }
   const LinkStats& stats() const { return stats_; }
   bool in_bad_state() const { return ge_bad_; }
-  std::int64_t queued_packets() const { return static_cast<std::int64_t>(queue_.size()); }
+  std::int64_t queued_packets() const {
+    return static_cast<std::int64_t>(queue_.size() - queue_head_);
+  }
 
  private:
   struct Queued {
@@ -182,7 +183,10 @@ class LinkModel {
   Rng jitter_rng_;
   Rng duplicate_rng_;
   TimeNs down_since_ns_ = -1;  // start of the open-ended down fault; -1 when up
-  std::deque<Queued> queue_;
+  // The FIFO as a vector and a head index: a queue that goes 0 → 1 → 0 packets (the usual case)
+  // then reuses one allocation, where a deque allocates and frees a chunk every few packets.
+  std::vector<Queued> queue_;
+  std::size_t queue_head_ = 0;
   std::int64_t queued_bytes_ = 0;
   TimeNs last_now_ns_ = 0;
   TimeNs channel_free_ns_ = 0;  // end of the last transmission (plus duty-cycle silence)

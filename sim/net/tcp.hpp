@@ -52,6 +52,8 @@ struct TcpStats {
 // MQTT flows are small, so what matters most is RTO and HOL behaviour, which are exact.
 class TcpTransport final : public StreamTransport, private PacketHandler {
  public:
+  // Registers itself as the Network's tcp handler; destroy it before the Network and Kernel
+  // (its destructor cancels its timers and unregisters).
   TcpTransport(Network& network, TcpConfig config = {});
   ~TcpTransport() override;
   TcpTransport(const TcpTransport&) = delete;

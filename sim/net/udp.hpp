@@ -22,6 +22,7 @@ class UdpTransport final : public DatagramTransport, private PacketHandler {
   static constexpr std::int64_t kHeaderBytes = 8 + 20;     // UDP + IPv4 without options
   static constexpr std::size_t kMaxPayloadBytes = 65'507;  // 65535 − 28: the IPv4 length field
 
+  // Registers itself as the Network's udp handler; destroy it before the Network.
   explicit UdpTransport(Network& network);
   ~UdpTransport() override;
   UdpTransport(const UdpTransport&) = delete;
