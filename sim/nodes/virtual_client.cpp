@@ -57,8 +57,11 @@ VirtualClient::~VirtualClient() {
 }
 
 void VirtualClient::start() {
-  world_->kernel.schedule_at(std::max(behaviour_->connect_at_ns, world_->kernel.now_ns()),
-                             [this] { begin(world_->kernel.now_ns()); });
+  TimeNs at = std::max(behaviour_->connect_at_ns, world_->kernel.now_ns());
+  if (behaviour_->connect_spread_ns > 0) {
+    at += uniform_int(publish_rng_, 0, behaviour_->connect_spread_ns - 1);
+  }
+  world_->kernel.schedule_at(at, [this] { begin(world_->kernel.now_ns()); });
 }
 
 void VirtualClient::begin(TimeNs now) {
