@@ -293,3 +293,19 @@ TEST_CASE("on a loss-free path one message costs 1, 2 and 4 packets per hop at Q
   CHECK(traced == 2 * per_hop);
   CHECK(traced_bytes > 2 * 64);
 }
+
+TEST_CASE("a connect spread starts each client at its own time within the spread") {
+  NodeFixture f(8);
+  ClientBehaviour b = publisher_of("s/{id}", QoS::at_most_once, 10 * kS, 1, 0);
+  b.connect_at_ns = 2 * kS;
+  b.connect_spread_ns = 10 * kS;
+  for (int i = 0; i < 20; ++i) f.add_client(client_config("c" + std::to_string(i)), b);
+  f.kernel.run_until(1 * kS);
+  CHECK(f.broker.stats().connections_accepted == 0);
+  f.kernel.run_until(7 * kS);
+  const auto halfway = f.broker.stats().connections_accepted;
+  CHECK(halfway > 2);
+  CHECK(halfway < 18);
+  f.kernel.run_until(13 * kS);
+  CHECK(f.broker.stats().connections_accepted == 20);
+}
