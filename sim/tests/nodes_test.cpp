@@ -309,3 +309,24 @@ TEST_CASE("a connect spread starts each client at its own time within the spread
   f.kernel.run_until(13 * kS);
   CHECK(f.broker.stats().connections_accepted == 20);
 }
+
+TEST_CASE("a Will carries a ledger tag: delivered after an abort, not after a DISCONNECT") {
+  const bool graceful = GENERATE(true, false);
+  NodeFixture f(9);
+  const auto watcher_b = subscriber_of("wills/#", QoS::at_least_once);
+  const ClientBehaviour quiet;
+  auto config = client_config("dev");
+  config.will = mqttsim::protocol::ClientWill{"wills/dev", "offline", QoS::at_least_once};
+  VirtualClient& watcher = f.add_client(client_config("watcher"), watcher_b);
+  VirtualClient& dev = f.add_client(config, quiet);
+  f.kernel.schedule_at(2 * kS, [&] { dev.go_offline(graceful); });
+  f.kernel.run_until(10 * kS);
+
+  REQUIRE(dev.will_key() != 0);
+  CHECK(f.ledger.message(dev.will_key()).will);
+  const auto deliveries = f.ledger.deliveries_of(dev.will_key());
+  CHECK(deliveries.size() == (graceful ? 0u : 1u));
+  if (!graceful) CHECK(deliveries[0].subscriber == watcher.ledger_id());
+  CHECK(f.ledger.untagged_deliveries() == 0);
+  CHECK(f.ledger.counts(QoS::at_least_once).sent == 0);  // a Will is not a publish
+}
