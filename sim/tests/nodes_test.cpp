@@ -326,6 +326,9 @@ TEST_CASE("a Will carries a ledger tag: delivered after an abort, not after a DI
   CHECK(f.ledger.message(dev.will_key()).will);
   const auto deliveries = f.ledger.deliveries_of(dev.will_key());
   CHECK(deliveries.size() == (graceful ? 0u : 1u));
+  CHECK(f.broker.stats().graceful_disconnects == (graceful ? 1u : 0u));
+  CHECK(f.broker.stats().abnormal_disconnects == (graceful ? 0u : 1u));
+  CHECK(f.broker.stats().clients_connected == 2);
   if (!graceful) CHECK(deliveries[0].subscriber == watcher.ledger_id());
   CHECK(f.ledger.untagged_deliveries() == 0);
   CHECK(f.ledger.counts(QoS::at_least_once).sent == 0);  // a Will is not a publish
