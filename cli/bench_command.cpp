@@ -64,9 +64,11 @@ void add_tcp_bench(CLI::App& bench, int& exit_code) {
     std::printf("tcp bench: %zu connections, %lld B every %.1f s, %.0f virtual s, loss %.3f\n",
                 options->connections, static_cast<long long>(options->message_bytes),
                 options->period_s, options->duration_s, options->loss);
-    std::printf("setup %.2f s wall (topology, routes, handshakes); heap %.1f MB (%.0f B/conn)\n",
-                r.setup_wall_s, static_cast<double>(r.heap_bytes) / 1e6,
-                static_cast<double>(r.heap_bytes) / n);
+    std::printf(
+        "setup %.2f s wall (topology, routes, handshakes); heap %.1f MB (%.0f B per client, of "
+        "which %.0f B from opening the connections: TCP state, routes, timers)\n",
+        r.setup_wall_s, static_cast<double>(r.heap_bytes) / 1e6,
+        static_cast<double>(r.heap_bytes) / n, static_cast<double>(r.tcp_heap_bytes) / n);
     std::printf(
         "run   %.2f s wall, %.1fx real time, %.2f M events/s, %llu segments, %llu "
         "retransmits, %llu broken, %.1f MB delivered\n",

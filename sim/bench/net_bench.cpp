@@ -96,6 +96,7 @@ TcpBenchResult run_tcp_bench(const TcpBenchOptions& o) {
   Client client;
   const std::vector<std::uint8_t> message(static_cast<std::size_t>(o.message_bytes), 0x30);
   const auto period_ns = static_cast<TimeNs>(o.period_s * 1e9);
+  const std::size_t heap_before_connections = heap_in_use();
   Rng phase = Rng(o.seed).fork("bench/phase");
   for (const net::NodeId c : clients) {
     const StreamId id = tcp.connect(c, broker, &client);
@@ -106,6 +107,8 @@ TcpBenchResult run_tcp_bench(const TcpBenchOptions& o) {
   result.setup_wall_s = seconds_since(setup_start);
   const std::size_t heap_after = heap_in_use();
   result.heap_bytes = heap_after > heap_before ? heap_after - heap_before : 0;
+  result.tcp_heap_bytes =
+      heap_after > heap_before_connections ? heap_after - heap_before_connections : 0;
 
   const std::uint64_t fired_before = kernel.fired_count();
   const auto run_start = std::chrono::steady_clock::now();

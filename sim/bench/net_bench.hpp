@@ -25,7 +25,8 @@ struct TcpBenchResult {
   std::uint64_t bytes_delivered = 0;
   std::uint64_t retransmits = 0;
   std::uint64_t broken = 0;
-  std::size_t heap_bytes = 0;  // heap in use after setup (0 when the allocator cannot say)
+  std::size_t heap_bytes = 0;      // heap in use after setup (0 when the allocator cannot say)
+  std::size_t tcp_heap_bytes = 0;  // of which opening the connections: TCP state, routes, events
 };
 
 TcpBenchResult run_tcp_bench(const TcpBenchOptions& options);

@@ -44,16 +44,42 @@ void Network::set_handler(TraceLayer layer, PacketHandler* handler) {
   handlers_[index] = handler;
 }
 
-const Network::Route& Network::find_route(NodeId from, NodeId to) {
+namespace {
+
+std::size_t route_hash(std::uint64_t key, int bits) {
+  return static_cast<std::size_t>((key * 0x9E3779B97F4A7C15ull) >> (64 - bits));
+}
+
+}  // namespace
+
+void Network::grow_route_table() {
+  std::vector<RouteSlot> old = std::move(route_table_);
+  route_bits_ = route_bits_ == 0 ? 10 : route_bits_ + 1;
+  route_table_.assign(std::size_t{1} << route_bits_, RouteSlot{});
+  const std::size_t mask = route_table_.size() - 1;
+  for (const RouteSlot& slot : old) {
+    if (slot.key == kNoRouteKey) continue;
+    std::size_t i = route_hash(slot.key, route_bits_);
+    while (route_table_[i].key != kNoRouteKey) i = (i + 1) & mask;
+    route_table_[i] = slot;
+  }
+}
+
+Network::Route Network::find_route(NodeId from, NodeId to) {
   // Routes change only when links are added (faults do not reroute: a down link drops), so the
   // cache is valid while the link count stays the same.
   if (routes_for_links_ != topology_.link_count()) {
-    routes_.clear();
+    route_table_.assign(route_table_.size(), RouteSlot{});
+    route_count_ = 0;
     routes_for_links_ = topology_.link_count();
   }
+  if (2 * (route_count_ + 1) > route_table_.size()) grow_route_table();
   const std::uint64_t key = std::uint64_t{from} << 32 | to;
-  const auto found = routes_.find(key);
-  if (found != routes_.end()) return found->second;
+  const std::size_t mask = route_table_.size() - 1;
+  std::size_t i = route_hash(key, route_bits_);
+  for (; route_table_[i].key != kNoRouteKey; i = (i + 1) & mask) {
+    if (route_table_[i].key == key) return route_table_[i].route;
+  }
   Route route;
   if (const auto links = topology_.route(from, to)) {
     if (links->size() > UINT16_MAX) throw std::length_error("Network: route too long");
@@ -66,11 +92,13 @@ const Network::Route& Network::find_route(NodeId from, NodeId to) {
       route_links_.push_back(link);
     }
   }
-  return routes_.emplace(key, route).first->second;
+  route_table_[i] = RouteSlot{key, route};
+  ++route_count_;
+  return route;
 }
 
 std::optional<std::int64_t> Network::path_mtu(NodeId from, NodeId to) {
-  const Route& route = find_route(from, to);
+  const Route route = find_route(from, to);
   if (!route.reachable) return std::nullopt;
   return route.mtu_bytes;
 }
@@ -109,7 +137,7 @@ void Network::send(const Packet& packet) {
   flight.packet = packet;
   flight.hop = 0;
   if (node_down(packet.from)) return drop(index, TraceDrop::node_down, packet.from, kNoLink);
-  const Route& route = find_route(packet.from, packet.to);
+  const Route route = find_route(packet.from, packet.to);
   if (!route.reachable) return drop(index, TraceDrop::no_route, packet.from, kNoLink);
   flight.route_offset = route.offset;
   flight.route_length = static_cast<std::uint16_t>(route.length);

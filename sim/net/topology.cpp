@@ -1,7 +1,9 @@
-// Building the graph and computing routes with boost::dijkstra_shortest_paths, then fixing the
-// shortest-path tree's ties explicitly (Boost's heap decides them otherwise).
+// Building the graph and computing routes: boost::dijkstra_shortest_paths for the cached full
+// trees of hub sources, a search that stops at the target for the others, and one explicit
+// tie-break rule for both (Boost's heap would decide ties otherwise).
 #include "sim/net/topology.hpp"
 
+#include <algorithm>
 #include <boost/graph/dijkstra_shortest_paths.hpp>
 #include <limits>
 #include <stdexcept>
@@ -13,6 +15,7 @@ NodeId Topology::add_node(NodeKind kind, std::string name) {
   const auto id = static_cast<NodeId>(boost::add_vertex(graph_));
   by_name_.emplace(name, id);
   nodes_.push_back(Node{kind, std::move(name)});
+  in_links_.emplace_back();
   trees_.clear();
   route_requests_.clear();
   return id;
@@ -34,6 +37,8 @@ LinkId Topology::add_link(NodeId from, NodeId to, LinkConfig config) {
   const TimeNs weight_ns = config.latency_ns * kHopScale + 1;
   links_.emplace_back(std::move(config), world_);
   link_ends_.emplace_back(from, to);
+  in_links_[to].push_back(id);
+  link_weight_ns_.push_back(weight_ns);
   boost::add_edge(from, to, EdgeProps{id, weight_ns}, graph_);
   trees_.clear();
   route_requests_.clear();
@@ -47,42 +52,19 @@ std::pair<LinkId, LinkId> Topology::connect(NodeId a, NodeId b, LinkConfig a_to_
   return {forward, backward};
 }
 
-namespace {
-
-// Stops Dijkstra once the target is settled: every node closer than it is settled by then.
-struct TargetSettled {};
-struct StopAtTarget : boost::default_dijkstra_visitor {
-  explicit StopAtTarget(std::size_t target) : target_(target) {}
-  template <class Vertex, class Graph>
-  void examine_vertex(Vertex u, const Graph&) const {
-    if (u == target_) throw TargetSettled{};
-  }
-  std::size_t target_;
-};
-
-}  // namespace
-
-Topology::Tree Topology::compute_tree(NodeId source, std::optional<NodeId> stop_at) const {
+Topology::Tree Topology::compute_tree(NodeId source) const {
   const std::size_t n = nodes_.size();
   constexpr TimeNs kInf = std::numeric_limits<TimeNs>::max();
   std::vector<TimeNs> distance(n, kInf);
   std::vector<Graph::vertex_descriptor> predecessor(n);
-  const auto params = boost::weight_map(boost::get(&EdgeProps::weight_ns, graph_))
-                          .distance_map(boost::make_iterator_property_map(
-                              distance.begin(), boost::get(boost::vertex_index, graph_)))
-                          .predecessor_map(boost::make_iterator_property_map(
-                              predecessor.begin(), boost::get(boost::vertex_index, graph_)))
-                          .distance_inf(kInf);
-  if (stop_at) {
-    try {
-      boost::dijkstra_shortest_paths(graph_, source, params.visitor(StopAtTarget(*stop_at)));
-    } catch (const TargetSettled&) {
-      // Nodes not settled keep tentative distances, which are never below their true ones;
-      // the tie-break below reads only the settled nodes on the path to the target.
-    }
-  } else {
-    boost::dijkstra_shortest_paths(graph_, source, params);
-  }
+  boost::dijkstra_shortest_paths(
+      graph_, source,
+      boost::weight_map(boost::get(&EdgeProps::weight_ns, graph_))
+          .distance_map(boost::make_iterator_property_map(distance.begin(),
+                                                          boost::get(boost::vertex_index, graph_)))
+          .predecessor_map(boost::make_iterator_property_map(
+              predecessor.begin(), boost::get(boost::vertex_index, graph_)))
+          .distance_inf(kInf));
   // Distances are exact integers, so ties are exact: re-pick every predecessor as the lowest
   // node index u with dist(u) + w(u, v) == dist(v); edges() visits u ascending, then out-edges
   // in insertion order, so the first match wins.
@@ -100,20 +82,80 @@ Topology::Tree Topology::compute_tree(NodeId source, std::optional<NodeId> stop_
   return tree;
 }
 
-const Topology::Tree& Topology::tree_for(NodeId source, NodeId target) {
+const Topology::Tree& Topology::tree_from(NodeId source) {
   auto it = trees_.find(source);
-  if (it != trees_.end()) return it->second;
-  if (++route_requests_[source] >= kFullTreeAfter) {
-    return trees_.emplace(source, compute_tree(source, std::nullopt)).first->second;
+  if (it == trees_.end()) it = trees_.emplace(source, compute_tree(source)).first;
+  return it->second;
+}
+
+std::optional<std::vector<LinkId>> Topology::search_path(NodeId from, NodeId to) {
+  constexpr TimeNs kInf = std::numeric_limits<TimeNs>::max();
+  if (search_distance_ns_.size() != nodes_.size()) {
+    search_distance_ns_.assign(nodes_.size(), kInf);
+    settled_.assign(nodes_.size(), 0);
   }
-  scratch_tree_ = compute_tree(source, target);
-  return scratch_tree_;
+  const auto later = [](const std::pair<TimeNs, NodeId>& a, const std::pair<TimeNs, NodeId>& b) {
+    return a > b;
+  };
+  search_distance_ns_[from] = 0;
+  touched_.push_back(from);
+  frontier_.emplace_back(0, from);
+  bool found = false;
+  while (!frontier_.empty()) {
+    std::pop_heap(frontier_.begin(), frontier_.end(), later);
+    const auto [d, u] = frontier_.back();
+    frontier_.pop_back();
+    if (settled_[u] != 0 || d > search_distance_ns_[u]) continue;
+    settled_[u] = 1;
+    if (u == to) {
+      found = true;
+      break;
+    }
+    for (const auto e : boost::make_iterator_range(boost::out_edges(u, graph_))) {
+      const auto v = static_cast<NodeId>(boost::target(e, graph_));
+      const TimeNs nd = d + graph_[e].weight_ns;
+      if (nd >= search_distance_ns_[v]) continue;
+      if (search_distance_ns_[v] == kInf) touched_.push_back(v);
+      search_distance_ns_[v] = nd;
+      frontier_.emplace_back(nd, v);
+      std::push_heap(frontier_.begin(), frontier_.end(), later);
+    }
+  }
+  std::optional<std::vector<LinkId>> path;
+  if (found) {
+    // The tie-break of compute_tree(): the lowest-indexed predecessor achieving the distance,
+    // then the link added first. Candidates closer than `at` were all settled before `to`.
+    path.emplace();
+    for (NodeId at = to; at != from;) {
+      LinkId best = kNone;
+      for (const LinkId link : in_links_[at]) {
+        const NodeId u = link_ends_[link].first;
+        if (settled_[u] == 0 ||
+            search_distance_ns_[u] + link_weight_ns_[link] != search_distance_ns_[at])
+          continue;
+        if (best == kNone || u < link_ends_[best].first) best = link;
+      }
+      path->push_back(best);
+      at = link_ends_[best].first;
+    }
+    std::reverse(path->begin(), path->end());
+  }
+  for (const NodeId node : touched_) {
+    search_distance_ns_[node] = kInf;
+    settled_[node] = 0;
+  }
+  touched_.clear();
+  frontier_.clear();
+  return path;
 }
 
 std::optional<std::vector<LinkId>> Topology::route(NodeId from, NodeId to) {
   if (from >= nodes_.size() || to >= nodes_.size())
     throw std::invalid_argument("route: unknown node");
-  const Tree& tree = tree_for(from, to);
+  if (trees_.count(from) == 0 && ++route_requests_[from] < kFullTreeAfter) {
+    return search_path(from, to);
+  }
+  const Tree& tree = tree_from(from);
   if (tree.distance_ns[to] == std::numeric_limits<TimeNs>::max()) return std::nullopt;
   std::vector<LinkId> path;
   for (NodeId at = to; at != from; at = link_ends_[path.back()].first) {

@@ -76,12 +76,14 @@ class Topology {
   // overflow a distance.
   static constexpr TimeNs kMaxLatencyNs = TimeNs{1} << 36;
 
-  // A tree from `source`, cached once the source has asked for kFullTreeAfter routes (a hub,
-  // such as the broker); before that each route runs Dijkstra only until `target` is settled
-  // and caches nothing, so 10k clients asking for one route each cost O(N) apiece, not O(N²)
-  // memory. Both give the same routes: every node on the path is settled, with exact distance.
-  const Tree& tree_for(NodeId source, NodeId target);
-  Tree compute_tree(NodeId source, std::optional<NodeId> stop_at) const;
+  // A source gets a full cached tree once it has asked for kFullTreeAfter routes (a hub, such
+  // as the broker). Before that, search_path() runs Dijkstra only until `to` is settled and
+  // caches nothing, so 10k clients asking for one route each cost what they explore, not O(N)
+  // apiece and O(N²) memory. Both give the same routes: every node on the path and each of its
+  // candidate predecessors is settled, with its exact distance, when the search stops.
+  const Tree& tree_from(NodeId source);
+  Tree compute_tree(NodeId source) const;
+  std::optional<std::vector<LinkId>> search_path(NodeId from, NodeId to);
   static constexpr std::uint32_t kFullTreeAfter = 8;
 
   Rng world_;
@@ -92,7 +94,13 @@ class Topology {
   std::vector<std::pair<NodeId, NodeId>> link_ends_;
   std::map<NodeId, Tree> trees_;  // the route cache; cleared whenever the graph changes
   std::map<NodeId, std::uint32_t> route_requests_;  // per source, until its tree is cached
-  Tree scratch_tree_;                               // the last uncached (partial) tree
+  std::vector<std::vector<LinkId>> in_links_;       // per node, in the order links were added
+  std::vector<TimeNs> link_weight_ns_;              // per link: latency · kHopScale + 1
+  // search_path()'s scratch, reset after each search through `touched_` (kept allocated).
+  std::vector<TimeNs> search_distance_ns_;
+  std::vector<std::uint8_t> settled_;
+  std::vector<NodeId> touched_;
+  std::vector<std::pair<TimeNs, NodeId>> frontier_;
 };
 
 }  // namespace mqttsim::sim::net

@@ -270,3 +270,38 @@ TEST_CASE("the same seed gives the same trace digest, another seed another diges
   CHECK(run(11) == run(11));
   CHECK(run(11) != run(12));
 }
+
+TEST_CASE("a star of 600 clients routes every packet both ways through its hub") {
+  Kernel kernel;
+  Trace trace;
+  Topology topology{Rng(4)};
+  const NodeId hub = topology.add_node(NodeKind::broker, "hub");
+  std::vector<NodeId> clients;
+  for (int i = 0; i < 600; ++i) {
+    const std::string name = "c" + std::to_string(i);
+    clients.push_back(topology.add_node(NodeKind::client, name));
+    const TimeNs latency_ns = (1 + i % 7) * kNsPerMs;
+    topology.connect(clients.back(), hub, link_config(name + ">", latency_ns),
+                     link_config(name + "<", latency_ns));
+  }
+  Network network(kernel, topology, trace);
+  Recorder recorder(kernel);
+  network.set_handler(TraceLayer::udp, &recorder);
+  for (std::size_t i = 0; i < clients.size(); ++i) {
+    network.send(Packet{clients[i], hub, 50, TraceLayer::udp, 0, i});
+    network.send(Packet{hub, clients[i], 50, TraceLayer::udp, 0, 1000 + i});
+  }
+  // Client to client: two hops through the hub.
+  network.send(Packet{clients[3], clients[5], 50, TraceLayer::udp, 0, 9999});
+  kernel.run();
+  REQUIRE(recorder.arrived.size() == 2 * clients.size() + 1);
+  for (const auto& [time_ns, packet] : recorder.arrived) {
+    if (packet.payload == 9999) {
+      CHECK(time_ns == (4 + 6) * kNsPerMs);
+      continue;
+    }
+    const std::uint64_t i = packet.payload % 1000;
+    CHECK(time_ns == static_cast<TimeNs>(1 + i % 7) * kNsPerMs);
+    CHECK(packet.to == (packet.payload < 1000 ? hub : clients[i]));
+  }
+}
