@@ -333,3 +333,28 @@ TEST_CASE("a Will carries a ledger tag: delivered after an abort, not after a DI
   CHECK(f.ledger.untagged_deliveries() == 0);
   CHECK(f.ledger.counts(QoS::at_least_once).sent == 0);  // a Will is not a publish
 }
+
+TEST_CASE("broken connections make both clients reconnect and QoS 2 arrives exactly once") {
+  NodeFixture f(10);
+  const auto sub_b = subscriber_of("q/#", QoS::exactly_once);
+  const auto pub_b = publisher_of("q/{id}", QoS::exactly_once, 20 * kMs, 500);
+  VirtualClient& sub = f.add_client(client_config("sub", /*persistent=*/true), sub_b);
+  VirtualClient& pub = f.add_client(client_config("pub", /*persistent=*/true), pub_b);
+  std::size_t broken = 0;
+  for (int i = 1; i <= 8; ++i) {  // mid-flow, every 1.3 s, alternating sides
+    f.kernel.schedule_at(1 * kS + i * 1300 * kMs + 3 * kMs, [&, i] {
+      broken += f.transport.break_streams_of(i % 2 == 0 ? sub.node() : pub.node());
+    });
+  }
+  f.kernel.run_until(60 * kS);
+
+  CHECK(broken == 8);
+  CHECK(sub.stats().connection_losses == 4);
+  CHECK(pub.stats().connection_losses == 4);
+  const QosCounts c = f.ledger.counts(QoS::exactly_once);
+  CHECK(c.sent == 500);
+  CHECK(c.acked == 500);
+  CHECK(c.lost == 0);
+  CHECK(c.duplicated == 0);
+  CHECK(c.delivered == 500);
+}
