@@ -122,8 +122,11 @@ void print_fleet(const sim::bench::FleetBenchOptions& o, const sim::bench::Fleet
       static_cast<unsigned long long>(o.seed));
   std::printf("wall    %.2f s run (+ %.2f s setup)   virtual/wall %.1fx\n", r.run_wall_s,
               r.setup_wall_s, r.virtual_per_wall);
-  std::printf("events  %llu   %.2f M events/s\n", static_cast<unsigned long long>(r.events),
-              r.events_per_s / 1e6);
+  std::printf("cpu     %.2f s run   virtual/cpu %.1fx   (wall exceeds cpu on a shared machine)\n",
+              r.run_cpu_s, r.virtual_per_cpu);
+  std::printf("events  %llu   %.2f M events/s wall, %.2f M events/cpu-s\n",
+              static_cast<unsigned long long>(r.events), r.events_per_s / 1e6,
+              r.events_per_cpu_s / 1e6);
   std::printf("memory  peak RSS %.1f MB   %.0f bytes/client at setup, %.0f bytes/client at peak\n",
               static_cast<double>(r.peak_rss_bytes) / 1e6, r.bytes_per_client,
               r.peak_bytes_per_client);

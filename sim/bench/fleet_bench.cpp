@@ -3,6 +3,8 @@
 // sim/bench/ is outside the determinism rules, the simulation itself never sees them.
 #include "sim/bench/fleet_bench.hpp"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <chrono>
 #include <fstream>
@@ -30,6 +32,15 @@ std::int64_t proc_status_bytes(const std::string& field) {
     if (line.rfind(field + ":", 0) == 0) return std::stoll(line.substr(field.size() + 1)) * 1024;
   }
   return 0;
+}
+
+double cpu_seconds() {
+  rusage usage{};
+  getrusage(RUSAGE_SELF, &usage);
+  const auto seconds = [](const timeval& t) {
+    return static_cast<double>(t.tv_sec) + static_cast<double>(t.tv_usec) / 1e6;
+  };
+  return seconds(usage.ru_utime) + seconds(usage.ru_stime);
 }
 
 double seconds_since(Clock::time_point start) {
@@ -64,6 +75,7 @@ struct Fleet {
     p.interval_ns = round_to_ns(options.publish_interval_s * 1e9);
     p.payload_size_bytes = nodes::Distribution::fixed(static_cast<double>(options.payload_bytes));
     device.publishes.push_back(p);
+    device.connect_spread_ns = p.interval_ns;  // devices power up over one publish interval
     const std::size_t groups = std::max<std::size_t>(options.subscribers, 1);
     for (std::size_t g = 0; g < groups; ++g) device.values["group"].push_back(std::to_string(g));
     viewers.resize(options.subscribers);
@@ -150,12 +162,16 @@ FleetBenchResult run_fleet_bench(const FleetBenchOptions& options) {
   r.setup_wall_s = seconds_since(setup_start);
 
   const auto run_start = Clock::now();
+  const double cpu_start = cpu_seconds();
   fleet->kernel.run_until(round_to_ns(options.duration_s * 1e9));
   r.run_wall_s = seconds_since(run_start);
+  r.run_cpu_s = cpu_seconds() - cpu_start;
   r.virtual_s = options.duration_s;
   r.events = fleet->kernel.fired_count();
   r.events_per_s = static_cast<double>(r.events) / std::max(r.run_wall_s, 1e-9);
   r.virtual_per_wall = r.virtual_s / std::max(r.run_wall_s, 1e-9);
+  r.events_per_cpu_s = static_cast<double>(r.events) / std::max(r.run_cpu_s, 1e-9);
+  r.virtual_per_cpu = r.virtual_s / std::max(r.run_cpu_s, 1e-9);
   r.peak_rss_bytes = proc_status_bytes("VmHWM");
   const double n = static_cast<double>(std::max<std::size_t>(options.clients, 1));
   r.bytes_per_client = static_cast<double>(r.setup_rss_bytes) / n;

@@ -21,10 +21,13 @@ struct FleetBenchOptions {
 struct FleetBenchResult {
   double setup_wall_s = 0;
   double run_wall_s = 0;
+  double run_cpu_s = 0;  // user + system CPU of the run: the honest figure on a shared machine
   double virtual_s = 0;
   std::uint64_t events = 0;
-  double events_per_s = 0;
+  double events_per_s = 0;  // per wall second
+  double events_per_cpu_s = 0;
   double virtual_per_wall = 0;
+  double virtual_per_cpu = 0;
   std::int64_t peak_rss_bytes = 0;   // VmHWM; 0 when /proc cannot say
   std::int64_t setup_rss_bytes = 0;  // RSS growth while building the clients
   double bytes_per_client = 0;       // setup_rss_bytes / clients (state before any traffic)

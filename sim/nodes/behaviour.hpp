@@ -59,7 +59,11 @@ struct ClientBehaviour {
   // Filters may use the same {names} as topic templates; subscribed once at start.
   std::vector<protocol::SubscribeFilter> subscriptions;
   std::optional<ChurnBehaviour> churn;
+  // The client starts (connects, subscribes, starts its publish timers) at connect_at_ns plus a
+  // uniform draw in [0, connect_spread_ns) from its stream "client/<i>/publish", so that a fleet
+  // does not connect in one storm.
   TimeNs connect_at_ns = 0;
+  TimeNs connect_spread_ns = 0;
   // A crashed client loses its session state (inflight, queued, packet ids) unless this is
   // set, which models a client that keeps its session in flash.
   bool persistent_state = false;

@@ -140,21 +140,28 @@ void BrokerHost::drain_events() {
           if constexpr (std::is_same_v<E, ev::ClientConnected>) {
             auto it = connections_.find(e.connection);
             if (it != connections_.end()) it->second.v5 = protocol::is_v5(e.version);
+            ++stats_.clients_connected;
             trace_protocol_event(*world_, node_, "client_connected", e.session_present ? 1 : 0);
           } else if constexpr (std::is_same_v<E, ev::ConnectRefused>) {
+            ++stats_.connects_refused;
             trace_protocol_event(*world_, node_, "connect_refused", e.reason_code);
           } else if constexpr (std::is_same_v<E, ev::ClientDisconnected>) {
+            ++(e.graceful ? stats_.graceful_disconnects : stats_.abnormal_disconnects);
             trace_protocol_event(*world_, node_,
                                  e.graceful ? "client_disconnected" : "client_lost");
           } else if constexpr (std::is_same_v<E, ev::ProtocolViolation>) {
+            ++stats_.protocol_violations;
             trace_protocol_event(*world_, node_, "protocol_violation",
                                  static_cast<std::uint8_t>(e.error.kind));
           } else if constexpr (std::is_same_v<E, ev::MessagePublished>) {
+            ++stats_.messages_published;
             trace_protocol_event(*world_, node_, "message_published",
                                  static_cast<std::uint8_t>(e.qos));
           } else if constexpr (std::is_same_v<E, ev::MessageDropped>) {
+            ++stats_.messages_dropped;
             trace_protocol_event(*world_, node_, "message_dropped");
           } else if constexpr (std::is_same_v<E, ev::SessionExpired>) {
+            ++stats_.sessions_expired;
             trace_protocol_event(*world_, node_, "session_expired");
           }
         },

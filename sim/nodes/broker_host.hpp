@@ -17,7 +17,15 @@ struct BrokerHostStats {
   std::uint64_t connections_accepted = 0;
   std::uint64_t connections_lost = 0;    // closed by the transport (peer, timeouts, resets)
   std::uint64_t connections_closed = 0;  // closed by the core
-  std::uint64_t protocol_events = 0;
+  std::uint64_t protocol_events = 0;     // all of the kinds below
+  std::uint64_t clients_connected = 0;
+  std::uint64_t connects_refused = 0;
+  std::uint64_t graceful_disconnects = 0;
+  std::uint64_t abnormal_disconnects = 0;  // the Will is due (if any)
+  std::uint64_t protocol_violations = 0;
+  std::uint64_t messages_published = 0;  // accepted for routing, Wills included
+  std::uint64_t messages_dropped = 0;
+  std::uint64_t sessions_expired = 0;
   std::uint64_t crashes = 0;
   std::uint64_t restarts = 0;
 };

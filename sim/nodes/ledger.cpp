@@ -84,6 +84,10 @@ void DeliveryLedger::record_packet_id(MessageKey key, std::uint16_t packet_id) {
   if (r.packet_id == 0) r.packet_id = packet_id;
 }
 
+void DeliveryLedger::mark_will(MessageKey key) {
+  records_.at(key - 1).will = true;
+}
+
 void DeliveryLedger::record_ack(MessageKey key, std::uint8_t reason_code, TimeNs now) {
   MessageRecord& r = records_.at(key - 1);
   r.acked_ns = now;
@@ -182,7 +186,7 @@ const std::vector<std::uint32_t>& DeliveryLedger::filters_matching(std::uint32_t
 std::vector<LedgerClient> DeliveryLedger::expected_subscribers(MessageKey key) const {
   const MessageRecord& r = message(key);
   std::vector<LedgerClient> out;
-  if (r.refused) return out;
+  if (r.refused || r.will) return out;
   for (const std::uint32_t f : filters_matching(r.topic)) {
     for (const std::size_t index : by_filter_.at(f)) {
       const SubscriptionInterval& interval = intervals_[index];
@@ -213,7 +217,7 @@ static void for_each_message_tally(const DeliveryLedger& ledger, protocol::QoS q
   std::vector<PairTally> tallies;
   for (MessageKey key = 1; key <= ledger.message_count(); ++key) {
     const MessageRecord& r = ledger.message(key);
-    if (r.qos != qos || r.published_ns >= published_before_ns) continue;
+    if (r.qos != qos || r.will || r.published_ns >= published_before_ns) continue;
     tallies.clear();
     std::uint64_t retained = 0;
     for (std::uint32_t i = r.first_delivery; i != kNoDelivery;

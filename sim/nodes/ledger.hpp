@@ -44,7 +44,9 @@ struct MessageRecord {
   std::uint16_t packet_id = 0;  // of its first transmission; 0 until sent (always 0 for QoS 0)
   protocol::QoS qos = protocol::QoS::at_most_once;
   bool retain = false;
-  bool refused = false;         // publish() refused it on the spot: it never left the client
+  bool refused = false;  // publish() refused it on the spot: it never left the client
+  bool will =
+      false;  // the publisher's Will, not a publish(): its deliveries are the Will going out
   std::uint8_t ack_reason = 0;  // the PublishAcked reason code (>= 0x80: failed)
   bool acked() const { return acked_ns != kNeverNs && ack_reason < 0x80; }
 };
@@ -70,7 +72,7 @@ struct SubscriptionInterval {
   TimeNs until_ns = kTimeMaxNs;
 };
 
-// Counted per QoS of the message as published, over (message, subscriber) pairs:
+// Counted per QoS of the message as published (Wills left out), over (message, subscriber) pairs:
 // - expected: the subscriber had a matching subscription in force at the publish time;
 // - delivered: pairs with at least one delivery (expected or not); lost: expected, none;
 // - duplicated: pairs with more than one delivery. Deliveries flagged RETAIN (a retained
@@ -106,6 +108,10 @@ class DeliveryLedger {
                             std::uint32_t payload_size_bytes, TimeNs now, std::uint64_t local_id,
                             bool refused);
   void record_packet_id(MessageKey key, std::uint16_t packet_id);
+  // Marks a record as a client's Will (filed like a publish at registration time). Wills stay
+  // out of counts() and expected_subscribers(): whether one is due depends on how the
+  // connection ended, which the checks decide.
+  void mark_will(MessageKey key);
   void record_ack(MessageKey key, std::uint8_t reason_code, TimeNs now);
   // A message arrived at `subscriber`. Payloads without a valid tag are counted as untagged.
   void record_delivery(LedgerClient subscriber, std::string_view topic, std::string_view payload,

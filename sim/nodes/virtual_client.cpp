@@ -28,10 +28,10 @@ VirtualClient::VirtualClient(NodeWorld& world, net::NodeId node, std::string_vie
                              const ClientBehaviour& behaviour, const Rng& world_rng)
     : world_(&world),
       behaviour_(&behaviour),
-      session_(std::move(config)),
+      ledger_id_(world.ledger.add_client(std::string(node_name))),
+      session_(with_tagged_will(std::move(config))),
       node_(node),
       broker_(broker),
-      ledger_id_(world.ledger.add_client(std::string(node_name))),
       index_(index),
       publish_rng_(world_rng.fork("client/" + std::to_string(index) + "/publish")),
       churn_rng_(world_rng.fork("client/" + std::to_string(index) + "/churn")) {
@@ -48,6 +48,23 @@ VirtualClient::VirtualClient(NodeWorld& world, net::NodeId node, std::string_vie
   }
 }
 
+protocol::ClientConfig VirtualClient::with_tagged_will(protocol::ClientConfig config) {
+  if (!config.will) return config;
+  protocol::ClientWill& will = *config.will;
+  DeliveryLedger& ledger = world_->ledger;
+  const MessageKey key = ledger.next_key();
+  std::string tag(kTagBytes, '.');
+  write_tag(key, tag.data());
+  will.payload.insert(0, tag);
+  ledger.record_publish(ledger_id_, ledger.intern(will.topic), will.qos, will.retain,
+                        xxh64(will.payload.data(), will.payload.size()),
+                        static_cast<std::uint32_t>(will.payload.size()), world_->kernel.now_ns(), 0,
+                        false);
+  ledger.mark_will(key);
+  will_key_ = key;
+  return config;
+}
+
 VirtualClient::~VirtualClient() {
   Kernel& k = world_->kernel;
   session_timer_.cancel(k);
@@ -57,8 +74,11 @@ VirtualClient::~VirtualClient() {
 }
 
 void VirtualClient::start() {
-  world_->kernel.schedule_at(std::max(behaviour_->connect_at_ns, world_->kernel.now_ns()),
-                             [this] { begin(world_->kernel.now_ns()); });
+  TimeNs at = std::max(behaviour_->connect_at_ns, world_->kernel.now_ns());
+  if (behaviour_->connect_spread_ns > 0) {
+    at += uniform_int(publish_rng_, 0, behaviour_->connect_spread_ns - 1);
+  }
+  world_->kernel.schedule_at(at, [this] { begin(world_->kernel.now_ns()); });
 }
 
 void VirtualClient::begin(TimeNs now) {

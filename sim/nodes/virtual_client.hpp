@@ -52,6 +52,9 @@ class VirtualClient final : public net::StreamReceiver {
 
   protocol::ClientSession& session() { return session_; }
   LedgerClient ledger_id() const { return ledger_id_; }
+  // The ledger record of the client's Will (ClientConfig::will, its payload prefixed with the
+  // record's tag); 0 when it has none.
+  MessageKey will_key() const { return will_key_; }
   net::NodeId node() const { return node_; }
   bool crashed() const { return crashed_; }
   bool offline() const { return offline_; }
@@ -85,12 +88,15 @@ class VirtualClient final : public net::StreamReceiver {
       std::string topic, std::uint32_t topic_id, std::size_t payload_size_bytes, protocol::QoS qos,
       bool retain);  // connect, subscribe, publish timers (start and recover)
 
+  protocol::ClientConfig with_tagged_will(protocol::ClientConfig config);
+
   NodeWorld* world_;
   const ClientBehaviour* behaviour_;
+  LedgerClient ledger_id_;   // before session_: the Will's tag is made from it
+  MessageKey will_key_ = 0;  // the ledger record of our Will; 0 without one
   protocol::ClientSession session_;
   net::NodeId node_;
   net::NodeId broker_;
-  LedgerClient ledger_id_;
   std::uint32_t index_;
   net::StreamId stream_ = 0;  // 0: none
   bool stream_up_ = false;    // handshake done, session told

@@ -111,6 +111,20 @@ void IdealStreamTransport::break_stream(net::StreamId id) {
   s.in_flight[1].clear();
 }
 
+std::size_t IdealStreamTransport::break_streams_of(net::NodeId node) {
+  std::vector<net::StreamId> hit;
+  for (const auto& [id, s] : streams_) {
+    for (const End& end : s.ends) {
+      if (end.live && end.node == node) {
+        hit.push_back(id);
+        break;
+      }
+    }
+  }
+  for (const net::StreamId id : hit) break_stream(id);
+  return hit.size();
+}
+
 void IdealStreamTransport::tell_closed(net::StreamId id, int end, net::StreamCloseReason reason) {
   Stream& s = streams_.at(id);
   if (!s.ends[end].live) return;

@@ -30,6 +30,8 @@ class IdealStreamTransport final : public net::StreamTransport {
 
   // Fault injection: the stream breaks now; both live ends hear link_down_too_long.
   void break_stream(net::StreamId id);
+  // Breaks every live stream with an end on `node`; returns how many.
+  std::size_t break_streams_of(net::NodeId node);
   // Streams with at least one live end.
   std::size_t open_streams() const;
   std::uint64_t bytes_delivered() const { return bytes_delivered_; }

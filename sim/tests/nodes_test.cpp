@@ -293,3 +293,68 @@ TEST_CASE("on a loss-free path one message costs 1, 2 and 4 packets per hop at Q
   CHECK(traced == 2 * per_hop);
   CHECK(traced_bytes > 2 * 64);
 }
+
+TEST_CASE("a connect spread starts each client at its own time within the spread") {
+  NodeFixture f(8);
+  ClientBehaviour b = publisher_of("s/{id}", QoS::at_most_once, 10 * kS, 1, 0);
+  b.connect_at_ns = 2 * kS;
+  b.connect_spread_ns = 10 * kS;
+  for (int i = 0; i < 20; ++i) f.add_client(client_config("c" + std::to_string(i)), b);
+  f.kernel.run_until(1 * kS);
+  CHECK(f.broker.stats().connections_accepted == 0);
+  f.kernel.run_until(7 * kS);
+  const auto halfway = f.broker.stats().connections_accepted;
+  CHECK(halfway > 2);
+  CHECK(halfway < 18);
+  f.kernel.run_until(13 * kS);
+  CHECK(f.broker.stats().connections_accepted == 20);
+}
+
+TEST_CASE("a Will carries a ledger tag: delivered after an abort, not after a DISCONNECT") {
+  const bool graceful = GENERATE(true, false);
+  NodeFixture f(9);
+  const auto watcher_b = subscriber_of("wills/#", QoS::at_least_once);
+  const ClientBehaviour quiet;
+  auto config = client_config("dev");
+  config.will = mqttsim::protocol::ClientWill{"wills/dev", "offline", QoS::at_least_once};
+  VirtualClient& watcher = f.add_client(client_config("watcher"), watcher_b);
+  VirtualClient& dev = f.add_client(config, quiet);
+  f.kernel.schedule_at(2 * kS, [&] { dev.go_offline(graceful); });
+  f.kernel.run_until(10 * kS);
+
+  REQUIRE(dev.will_key() != 0);
+  CHECK(f.ledger.message(dev.will_key()).will);
+  const auto deliveries = f.ledger.deliveries_of(dev.will_key());
+  CHECK(deliveries.size() == (graceful ? 0u : 1u));
+  CHECK(f.broker.stats().graceful_disconnects == (graceful ? 1u : 0u));
+  CHECK(f.broker.stats().abnormal_disconnects == (graceful ? 0u : 1u));
+  CHECK(f.broker.stats().clients_connected == 2);
+  if (!graceful) CHECK(deliveries[0].subscriber == watcher.ledger_id());
+  CHECK(f.ledger.untagged_deliveries() == 0);
+  CHECK(f.ledger.counts(QoS::at_least_once).sent == 0);  // a Will is not a publish
+}
+
+TEST_CASE("broken connections make both clients reconnect and QoS 2 arrives exactly once") {
+  NodeFixture f(10);
+  const auto sub_b = subscriber_of("q/#", QoS::exactly_once);
+  const auto pub_b = publisher_of("q/{id}", QoS::exactly_once, 20 * kMs, 500);
+  VirtualClient& sub = f.add_client(client_config("sub", /*persistent=*/true), sub_b);
+  VirtualClient& pub = f.add_client(client_config("pub", /*persistent=*/true), pub_b);
+  std::size_t broken = 0;
+  for (int i = 1; i <= 8; ++i) {  // mid-flow, every 1.3 s, alternating sides
+    f.kernel.schedule_at(1 * kS + i * 1300 * kMs + 3 * kMs, [&, i] {
+      broken += f.transport.break_streams_of(i % 2 == 0 ? sub.node() : pub.node());
+    });
+  }
+  f.kernel.run_until(60 * kS);
+
+  CHECK(broken == 8);
+  CHECK(sub.stats().connection_losses == 4);
+  CHECK(pub.stats().connection_losses == 4);
+  const QosCounts c = f.ledger.counts(QoS::exactly_once);
+  CHECK(c.sent == 500);
+  CHECK(c.acked == 500);
+  CHECK(c.lost == 0);
+  CHECK(c.duplicated == 0);
+  CHECK(c.delivered == 500);
+}
