@@ -31,6 +31,12 @@ std::size_t connected_sn_client(SnWorld& w, std::string id) {
   return i;
 }
 
+// A uniform draw from [lo, hi), independent of RapidCheck's size.
+template <typename T>
+T pick(T lo, T hi) {
+  return *rc::gen::resize(100, rc::gen::inRange<T>(lo, hi));
+}
+
 ClientConfig mqtt_config(std::string id) {
   ClientConfig c;
   c.version = Version::v3_1_1;
@@ -215,11 +221,6 @@ TEST_CASE("the gateway reports a delivery lost after N_retry and treats the clie
 //     every message arrives at its own QoS;
 //  4. nobody receives a datagram it rejects.
 namespace {
-template <typename T>
-T pick(T lo, T hi) {
-  return *rc::gen::resize(100, rc::gen::inRange<T>(lo, hi));
-}
-
 struct SentMessage {
   std::size_t publisher;  // MQTT-SN client index, or SIZE_MAX for the MQTT client
   QoS qos;
@@ -419,4 +420,63 @@ TEST_CASE("a broker connection that cannot be opened ends in CONNACK rejected co
   CHECK(gw.client_count() == 0);
   CHECK(gw.link_count() == 0);
   CHECK_FALSE(gw.poll_broker_action().has_value());
+}
+
+// Random datagrams (a correct Length, a random MsgType, a random body: many decode, most do
+// something odd) from up to 4 other addresses, with time passing, never disturb a well-behaved
+// client: afterwards it still publishes at QoS 1 and receives at QoS 2, and the gateway's
+// per-client state stays within its limits.
+TEST_CASE("random datagrams from other addresses do not disturb a well-behaved client",
+          "[mqttsn][property]") {
+  rc::prop("the gateway isolates clients", [] {
+    sn::MqttSnGatewayConfig gw;
+    gw.max_clients = 3;
+    gw.max_topics_per_client = 4;
+    gw.predefined_topics = {{1, "p/one"}};
+    SnWorld w(gw);
+    const auto mqtt = w.add_mqtt_client(mqtt_config("mqtt"));
+    RC_ASSERT(
+        static_cast<bool>(w.mqtt_client(mqtt).subscribe(w.now_ns, {{"#", {QoS::at_least_once}}})));
+    const auto good = connected_sn_client(w, "good");
+    RC_ASSERT(static_cast<bool>(
+        w.sn_client(good).subscribe(w.now_ns, SnTopic::named("to/good"), sn::QoS::exactly_once)));
+    w.flush();
+    const int steps = pick(1, 80);
+    for (int step = 0; step < steps; ++step) {
+      const auto address = pick<sn::ClientAddress>(100, 104);
+      const auto type = *rc::gen::elementOf(
+          std::vector<std::uint8_t>{0x01, 0x04, 0x07, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x0E, 0x0F,
+                                    0x10, 0x12, 0x14, 0x16, 0x18, 0x1A, 0x1C, 0xFE, 0x05, 0x13});
+      auto body = *rc::gen::resize(12, rc::gen::arbitrary<std::vector<std::uint8_t>>());
+      Bytes d{static_cast<std::uint8_t>(body.size() + 2), type};
+      d.insert(d.end(), body.begin(), body.end());
+      w.inject(address, d);
+      if (pick(0, 10) == 0) w.advance(pick<TimeNs>(1, 30) * kSecondNs);
+    }
+    RC_ASSERT(w.gateway.client_count() <= 3u);
+    // The good client may have been dropped for silence while time passed; it reconnects.
+    auto& c = w.sn_client(good);
+    if (c.state() != sn::SnClientState::connected) {
+      c.connect(w.now_ns);
+      w.flush();
+      RC_ASSERT(static_cast<bool>(
+          c.subscribe(w.now_ns, SnTopic::named("to/good"), sn::QoS::exactly_once)));
+      w.flush();
+    }
+    RC_ASSERT(c.state() == sn::SnClientState::connected);
+    const auto before_acks = of_type<ev::PublishAcked>(w.sn_events(good)).size();
+    RC_ASSERT(static_cast<bool>(
+        c.publish(w.now_ns, SnTopic::named("from/good"), "ok", sn::QoS::at_least_once)));
+    RC_ASSERT(static_cast<bool>(
+        w.mqtt_client(mqtt).publish(w.now_ns, "to/good", "hi", QoS::exactly_once)));
+    w.flush();
+    const auto acks = of_type<ev::PublishAcked>(w.sn_events(good));
+    RC_ASSERT(acks.size() == before_acks + 1);
+    RC_ASSERT(acks.back().outcome == sn::PublishOutcome::accepted);
+    bool got = false;
+    for (const auto& m : of_type<ev::Message>(w.sn_events(good))) got |= m.payload == "hi";
+    RC_ASSERT(got);
+    RC_CLASSIFY(!of_type<gev::DatagramRejected>(w.gateway_events()).empty(), "some rejected");
+    RC_CLASSIFY(w.gateway.client_count() > 1, "other clients connected");
+  });
 }

@@ -62,20 +62,8 @@ void SnWorld::close_mqtt(std::size_t i) {
   p.session.connection_closed(now_ns);
 }
 
-bool SnWorld::step_once() {
+bool SnWorld::run_gateway_actions() {
   bool moved = false;
-  for (std::size_t i = 0; i < sn_.size(); ++i) {
-    SnPeer& p = *sn_[i];
-    while (auto d = p.client.poll_transmit()) {
-      route(true, address_of(i), std::move(*d));
-      moved = true;
-    }
-    while (auto e = p.client.poll_event()) p.log.push_back(std::move(*e));
-  }
-  while (auto t = gateway.poll_transmit()) {
-    route(false, t->to, std::move(t->datagram));
-    moved = true;
-  }
   while (auto a = gateway.poll_broker_action()) {
     moved = true;
     const ConnectionId conn = kGatewayConnectionBase + a->link;
@@ -93,26 +81,11 @@ bool SnWorld::step_once() {
       }
     }
   }
-  while (auto e = gateway.poll_event()) gateway_log_.push_back(std::move(*e));
-  for (std::size_t i = 0; i < mqtt_.size(); ++i) {
-    MqttPeer& p = *mqtt_[i];
-    const auto wanted = p.session.wants_connection_at();
-    if (!p.open && wanted && *wanted <= now_ns) {
-      p.open = true;
-      broker.connection_opened(i + 1, now_ns);
-      p.session.connection_opened(now_ns);
-      moved = true;
-    }
-    while (auto t = p.session.poll_transmit()) {
-      moved = true;
-      if (!p.open) continue;
-      if (!t->bytes.empty()) {
-        broker.handle_bytes(i + 1, now_ns, ByteView(t->bytes.data(), t->bytes.size()));
-      }
-      if (t->close) close_mqtt(i);
-    }
-    while (auto e = p.session.poll_event()) p.log.push_back(std::move(*e));
-  }
+  return moved;
+}
+
+bool SnWorld::run_broker_output() {
+  bool moved = false;
   while (auto t = broker.poll_transmit()) {
     moved = true;
     if (t->connection >= kGatewayConnectionBase) {
@@ -136,6 +109,45 @@ bool SnWorld::step_once() {
       if (t->close) close_mqtt(i);
     }
   }
+  return moved;
+}
+
+bool SnWorld::step_once() {
+  bool moved = false;
+  for (std::size_t i = 0; i < sn_.size(); ++i) {
+    SnPeer& p = *sn_[i];
+    while (auto d = p.client.poll_transmit()) {
+      route(true, address_of(i), std::move(*d));
+      moved = true;
+    }
+    while (auto e = p.client.poll_event()) p.log.push_back(std::move(*e));
+  }
+  while (auto t = gateway.poll_transmit()) {
+    route(false, t->to, std::move(t->datagram));
+    moved = true;
+  }
+  moved = run_gateway_actions() || moved;
+  while (auto e = gateway.poll_event()) gateway_log_.push_back(std::move(*e));
+  for (std::size_t i = 0; i < mqtt_.size(); ++i) {
+    MqttPeer& p = *mqtt_[i];
+    const auto wanted = p.session.wants_connection_at();
+    if (!p.open && wanted && *wanted <= now_ns) {
+      p.open = true;
+      broker.connection_opened(i + 1, now_ns);
+      p.session.connection_opened(now_ns);
+      moved = true;
+    }
+    while (auto t = p.session.poll_transmit()) {
+      moved = true;
+      if (!p.open) continue;
+      if (!t->bytes.empty()) {
+        broker.handle_bytes(i + 1, now_ns, ByteView(t->bytes.data(), t->bytes.size()));
+      }
+      if (t->close) close_mqtt(i);
+    }
+    while (auto e = p.session.poll_event()) p.log.push_back(std::move(*e));
+  }
+  moved = run_broker_output() || moved;
   while (broker.poll_event()) {
   }
   // Datagrams arrive one at a time, oldest first, so answers interleave as on a real link.

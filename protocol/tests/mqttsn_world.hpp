@@ -79,6 +79,8 @@ class SnWorld {
   static constexpr ConnectionId kGatewayConnectionBase = 1'000'000;
 
   bool step_once();  // true if anything moved
+  bool run_gateway_actions();
+  bool run_broker_output();
   void route(bool to_gateway, sn::ClientAddress address, std::vector<std::uint8_t> bytes);
   void close_mqtt(std::size_t i);
   std::optional<TimeNs> next_deadline() const;
