@@ -12,6 +12,7 @@
 
 #include "cli/commands.hpp"
 #include "sim/scenario/load.hpp"
+#include "sim/scenario/pcap_capture.hpp"
 #include "sim/scenario/report.hpp"
 #include "sim/scenario/world.hpp"
 
@@ -87,11 +88,6 @@ int run(const RunArgs& args) {
     std::cerr << "mqttsim run: --out " << out_dir.string() << ": " << ec.message() << "\n";
     return kExitUsage;
   }
-  if (loaded.spec->measure.pcap) {
-    std::cerr << "mqttsim run: measure.pcap: capture.pcap is not built yet (the pcap writer "
-                 "exists; the transport hook is next); set measure.pcap: false\n";
-    return kExitNotBuilt;
-  }
   std::ofstream trace_file;
   std::optional<sim::JsonlTraceSink> trace_sink;
   if (loaded.spec->measure.trace) {
@@ -105,6 +101,13 @@ int run(const RunArgs& args) {
     std::cerr << args.scenario_path << ": " << e.what() << "\n";
     const bool not_built = std::string(e.what()).find("not built") != std::string::npos;
     return not_built ? kExitNotBuilt : kExitUsage;
+  }
+  std::ofstream pcap_file;
+  std::optional<sim::scenario::PcapCapture> capture;
+  if (loaded.spec->measure.pcap) {
+    pcap_file.open(out_dir / "capture.pcap", std::ios::binary);
+    capture.emplace(pcap_file);
+    world->set_capture(&*capture);
   }
   ProgressBar bar(!args.quiet && isatty(STDERR_FILENO));
   world->run([&bar](const sim::scenario::Progress& p) { bar.update(p); });

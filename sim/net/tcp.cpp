@@ -219,9 +219,30 @@ void TcpTransport::emit(Conn& conn, int side, std::uint8_t flags, std::uint64_t 
   }
   ++stats_.segments_sent;
   if (length > 0) ++stats_.data_segments_sent;
+  if (capture_ != nullptr) capture(conn, side, segment);
   const std::uint32_t index = acquire_segment(segment);
   const auto size = static_cast<std::uint32_t>(config_.header_bytes + length);
   network_.send(Packet{end.node, conn.ends[1 - side].node, size, TraceLayer::tcp, flags, index});
+}
+
+void TcpTransport::capture(const Conn& conn, int side, const Segment& segment) {
+  const End& end = conn.ends[side];
+  CapturedSegment c;
+  c.time_ns = kernel_.now_ns();
+  c.from = end.node;
+  c.to = conn.ends[1 - side].node;
+  c.stream = conn.id;
+  c.from_client = side == 0;
+  c.flags = segment.flags;
+  // Sequence numbers here count data from 0 and leave the SYN out; on the wire the SYN takes
+  // number 0 (ISN 0) and data starts at 1.
+  c.seq = (segment.flags & kSyn) != 0 ? 0 : static_cast<std::uint32_t>(segment.seq + 1);
+  c.ack = (segment.flags & kAck) != 0 ? static_cast<std::uint32_t>(segment.ack + 1) : 0;
+  if (segment.length > 0) {
+    const std::size_t offset = end.send_head + static_cast<std::size_t>(segment.seq - end.buf_seq);
+    c.payload = std::span<const std::uint8_t>(end.send_buf).subspan(offset, segment.length);
+  }
+  capture_->on_tcp_segment(c);
 }
 
 void TcpTransport::send_pure_ack(Conn& conn, int side) {

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "sim/kernel.hpp"
+#include "sim/net/capture.hpp"
 #include "sim/net/network.hpp"
 #include "sim/net/transport.hpp"
 
@@ -67,6 +68,8 @@ class TcpTransport final : public StreamTransport, private PacketHandler {
   void crash_node(NodeId node) override;
 
   const TcpConfig& config() const { return config_; }
+  // Every segment sent, with its bytes, goes to `capture` (nullptr: none; must outlive its use).
+  void set_capture(PacketCapture* capture) { capture_ = capture; }
   const TcpStats& stats() const { return stats_; }
   std::size_t open_connections() const { return conns_.size() - free_conns_.size(); }
   // The current retransmission timeout of one end (backoff included); -1 for an unknown end.
@@ -142,6 +145,8 @@ class TcpTransport final : public StreamTransport, private PacketHandler {
     std::uint64_t ack = 0;
   };
 
+  void capture(const Conn& conn, int side, const Segment& segment);
+
   // PacketHandler
   void on_packet(const Packet& packet) override;
   void on_packet_dropped(const Packet& packet) override;
@@ -179,6 +184,7 @@ class TcpTransport final : public StreamTransport, private PacketHandler {
   Kernel& kernel_;
   TcpConfig config_;
   std::map<NodeId, StreamReceiver*> listeners_;
+  PacketCapture* capture_ = nullptr;
   // Nodes powered off by crash_node() and not yet back (listen() or connect() from them brings
   // them back). A segment for a vanished end is dropped while its node is off; once the node is
   // back, its fresh stack answers with RST, as a rebooted host does.

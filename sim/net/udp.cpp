@@ -35,6 +35,9 @@ void UdpTransport::send(NodeId from, NodeId to, std::span<const std::uint8_t> by
   const std::uint32_t index = acquire_buffer();
   buffers_[index].assign(bytes.begin(), bytes.end());
   ++stats_.datagrams_sent;
+  if (capture_ != nullptr) {
+    capture_->on_udp_datagram({network_.kernel().now_ns(), from, to, buffers_[index]});
+  }
   const auto size =
       static_cast<std::uint32_t>(kHeaderBytes + static_cast<std::int64_t>(bytes.size()));
   network_.send(Packet{from, to, size, TraceLayer::udp, 0, index});

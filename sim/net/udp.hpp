@@ -7,6 +7,7 @@
 #include <span>
 #include <vector>
 
+#include "sim/net/capture.hpp"
 #include "sim/net/network.hpp"
 #include "sim/net/transport.hpp"
 
@@ -37,6 +38,8 @@ class UdpTransport final : public DatagramTransport, private PacketHandler {
   void send(NodeId from, NodeId to, std::span<const std::uint8_t> bytes) override;
 
   const UdpStats& stats() const { return stats_; }
+  // Every datagram sent goes to `capture` (nullptr: none; must outlive its use).
+  void set_capture(PacketCapture* capture) { capture_ = capture; }
   std::size_t buffers_in_use() const { return buffers_.size() - free_buffers_.size(); }
 
  private:
@@ -52,6 +55,7 @@ class UdpTransport final : public DatagramTransport, private PacketHandler {
   std::vector<std::vector<std::uint8_t>> buffers_;
   std::vector<std::uint32_t> free_buffers_;
   std::vector<std::uint8_t> scratch_;
+  PacketCapture* capture_ = nullptr;
   UdpStats stats_;
 };
 

@@ -290,6 +290,10 @@ void World::apply_fault(const FaultSpec& f, bool undo) {
   }
 }
 
+void World::set_capture(net::PacketCapture* capture) {
+  tcp_->set_capture(capture);
+}
+
 void World::run(const std::function<void(const Progress&)>& progress) {
   broker_->start();
   for (nodes::VirtualClient& c : clients_) c.start();

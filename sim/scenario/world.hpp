@@ -45,6 +45,10 @@ class World {
   World(const World&) = delete;
   World& operator=(const World&) = delete;
 
+  // Sends every TCP segment (and UDP datagram) with its bytes to `capture`, for capture.pcap.
+  // Call before run(); `capture` must outlive the run.
+  void set_capture(net::PacketCapture* capture);
+
   // Simulates up to the scenario's duration, calling `progress` now and then (about every
   // 1/200 of the duration). Call once.
   void run(const std::function<void(const Progress&)>& progress = {});
