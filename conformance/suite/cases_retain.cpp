@@ -150,7 +150,7 @@ void add_retain_cases(std::vector<Case>& out) {
                  "subscribing again to the same filter sends the retained message again",
                  "retain",
                  {"MQTT-3.8.4-3"},
-                 {"MQTT-3.3.1-9"},
+                 {"MQTT-3.8.4-4", "MQTT-3.3.1-9"},
                  kBoth,
                  retain,
                  [](CaseContext& ctx) {
@@ -160,7 +160,7 @@ void add_retain_cases(std::vector<Case>& out) {
                    for (int i = 0; i < 2; ++i) {
                      s.subscribe(topic, QoS::at_most_once);
                      expect_publish(
-                         s, topic, ctx.st("MQTT-3.8.4-3", "MQTT-3.3.1-9"),
+                         s, topic, ctx.st("MQTT-3.8.4-3", "MQTT-3.8.4-4"),
                          "the retained message on subscription " + std::to_string(i + 1));
                    }
                    clear(ctx, topic);
