@@ -212,5 +212,6 @@ void add_subscribe_cases(std::vector<Case>& out);
 void add_session_cases(std::vector<Case>& out);
 void add_malformed_cases(std::vector<Case>& out);
 void add_v5_cases(std::vector<Case>& out);
+void add_more_cases(std::vector<Case>& out);
 
 }  // namespace mqttsim::conformance
