@@ -87,7 +87,7 @@ std::variant<ConformanceReport, std::string> read_conformance_json(const std::st
     }
     return r;
   } catch (const nlohmann::json::exception& e) {
-    return path + ": " + e.what();
+    return path + ": not a conformance report: " + e.what();
   }
 }
 
