@@ -215,7 +215,7 @@ void add_v5_reason_code_cases(std::vector<Case>& out) {
                  {},
                  {"MQTT-3.1.2-32"},
                  kV5,
-                 {},
+                 {Capability::shared_subscriptions},
                  [](CaseContext& ctx) {
                    Client& c = ctx.client();
                    Connect connect = make_connect(ctx, c);
