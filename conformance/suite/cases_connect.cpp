@@ -11,8 +11,9 @@ namespace {
 
 // A CONNECT the broker must refuse by closing (a CONNACK with an error code first is allowed).
 void expect_refused(CaseContext& ctx, Client& c, const std::string& statement,
-                    const std::string& what) {
-  c.expect_closed({statement, what});
+                    const std::string& what, bool connected = false) {
+  c.expect_closed({statement, what}, connected ? std::function<void(const Packet&)>{}
+                                               : no_disconnect_before_connack(ctx));
   ctx.check_still_serving(statement);
 }
 
@@ -56,7 +57,7 @@ void add_order_cases(std::vector<Case>& out) {
                  [](CaseContext& ctx) {
                    Client& c = connected(ctx);
                    c.send(make_connect(ctx, c));
-                   expect_refused(ctx, c, "MQTT-3.1.0-2", "the connection closed");
+                   expect_refused(ctx, c, "MQTT-3.1.0-2", "the connection closed", true);
                  }});
   out.push_back({"connect.reserved_flag",
                  "a CONNECT with the reserved flag set is refused",

@@ -273,9 +273,77 @@ void add_v5_reason_code_cases(std::vector<Case>& out) {
                  }});
 }
 
+void add_lifetime_cases(std::vector<Case>& out) {
+  out.push_back({"retain.survives_publisher_session",
+                 "a retained message outlives the clean session that published it",
+                 "retain",
+                 {"MQTT-3.1.2-7", "MQTT-3.3.1-5"},
+                 {"MQTT-3.3.1-5"},
+                 kBoth,
+                 {Capability::retain},
+                 [](CaseContext& ctx) {
+                   const std::string_view topic = ctx.topic("keep");
+                   Client& pub = connected(ctx, "pub");
+                   pub.publish(topic, "kept", QoS::at_least_once, true);
+                   pub.disconnect();  // its clean session ends here
+                   Client& s = connected(ctx, "sub");
+                   s.subscribe(topic, QoS::at_most_once);
+                   expect_publish(s, topic, ctx.st("MQTT-3.1.2-7", "MQTT-3.3.1-5"),
+                                  "the retained message after its publisher's session ended");
+                   s.publish(topic, "", QoS::at_least_once, true);
+                 }});
+  out.push_back({"will.published_on_protocol_error",
+                 "a client closed for a protocol violation has its Will published",
+                 "will",
+                 {"MQTT-3.1.2-8"},
+                 {},
+                 kBoth,
+                 {},
+                 [](CaseContext& ctx) {
+                   const std::string_view topic = ctx.topic("pe");
+                   Client& s = connected(ctx, "sub");
+                   s.subscribe(topic, QoS::at_most_once);
+                   Client& c = ctx.client("bad");
+                   Connect connect = make_connect(ctx, c);
+                   Will will;
+                   will.topic = topic;
+                   will.payload = ByteView::of("gone");
+                   connect.will = will;
+                   c.connect(connect);
+                   c.send_raw({0x36, 0x05, 0x00, 0x01, 'a', 0x00, 0x01}, "PUBLISH with QoS 3");
+                   c.expect_closed({"MQTT-3.3.1-4", "a close for the QoS 3 PUBLISH"});
+                   expect_publish(s, topic, "MQTT-3.1.2-8", "the Will: no DISCONNECT was sent");
+                 }});
+  out.push_back({"v5.topic_alias_remapped",
+                 "a Topic Alias may be mapped to another topic later",
+                 "v5",
+                 {},
+                 {"MQTT-3.3.2-12"},
+                 kV5,
+                 {Capability::topic_aliases},
+                 [](CaseContext& ctx) {
+                   Client& s = connected(ctx, "sub");
+                   s.subscribe(ctx.topic("t/+"), QoS::at_most_once);
+                   Client& pub = connected(ctx, "pub");
+                   for (const char* t : {"t/one", "t/two"}) {
+                     Publish p = make_publish(ctx, ctx.topic(t), "set", QoS::at_most_once);
+                     p.properties.topic_alias = 1;
+                     pub.send(p);
+                     p.topic = "";
+                     p.payload = ByteView::of("used");
+                     pub.send(p);
+                   }
+                   for (const char* t : {"t/one", "t/one", "t/two", "t/two"}) {
+                     expect_publish(s, ctx.topic(t), "MQTT-3.3.2-12",
+                                    "messages in order on " + std::string(t));
+                   }
+                 }});
+}
+
 }  // namespace
 
 void add_more_cases(std::vector<Case>& out) {
+  add_lifetime_cases(out);
   add_packet_id_reuse_cases(out);
   add_retain_and_will_cases(out);
   add_unsubscribe_more(out);

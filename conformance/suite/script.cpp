@@ -133,13 +133,15 @@ Received Client::expect_packet(const Expectation& e,
   }
 }
 
-void Client::expect_closed(const Expectation& e) {
+void Client::expect_closed(const Expectation& e,
+                           const std::function<void(const Packet&)>& on_packet) {
   const TimeNs timeout = e.timeout_ns != 0 ? e.timeout_ns : ctx_.settings().response_timeout_ns;
   const TimeNs deadline = ctx_.world().now() + timeout;
   for (int packets = 0; packets < 1000; ++packets) {
     const TimeNs left = deadline - ctx_.world().now();
     Incoming in = next(std::max<TimeNs>(left, 1));
     if (in.kind == Incoming::Kind::closed) return;
+    if (in.kind == Incoming::Kind::packet && on_packet) on_packet(in.received.packet);
     if (in.kind == Incoming::Kind::timeout) {
       if (e.timeout_inconclusive) {
         ctx_.inconclusive("the connection stayed open " + ms_text(timeout) + "; wanted: " + e.what);

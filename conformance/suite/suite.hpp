@@ -108,7 +108,9 @@ class Client {
   Received expect_packet(const Expectation& e, const std::function<bool(const Packet&)>& match);
   // The broker must close the connection; packets before the close are allowed (a CONNACK or
   // DISCONNECT with an error code, or messages already in flight).
-  void expect_closed(const Expectation& e);
+  // `on_packet` sees each packet that arrives before the close (it may fail the case).
+  void expect_closed(const Expectation& e,
+                     const std::function<void(const Packet&)>& on_packet = {});
   // Nothing may arrive for `duration_ns` (0: the context's silence period); a close fails too.
   void expect_silence(const Expectation& e, TimeNs duration_ns = 0);
 
