@@ -21,7 +21,7 @@ void subscribe_with(Client& c, std::string_view filter, SubscriptionOptions opti
   c.expect<Suback>({"MQTT-3.8.4-1", "SUBACK", 0, false, true});
 }
 
-void add_property_cases(std::vector<Case>& out) {
+void add_property_cases_1(std::vector<Case>& out) {
   out.push_back({"v5.properties_forwarded",
                  "Response Topic, Correlation Data, Content Type, Payload Format and User "
                  "Properties reach the subscriber unaltered",
@@ -77,6 +77,9 @@ void add_property_cases(std::vector<Case>& out) {
                               "the remaining interval, at most 60");
                    }
                  }});
+}
+
+void add_property_cases_2(std::vector<Case>& out) {
   out.push_back({"v5.message_expiry_drops_offline",
                  "an expired message is not delivered on resumption",
                  "v5",
@@ -110,7 +113,12 @@ void add_property_cases(std::vector<Case>& out) {
                  }});
 }
 
-void add_alias_and_flow_cases(std::vector<Case>& out) {
+void add_property_cases(std::vector<Case>& out) {
+  add_property_cases_1(out);
+  add_property_cases_2(out);
+}
+
+void add_alias_and_flow_cases_1(std::vector<Case>& out) {
   out.push_back({"v5.topic_alias_accepted",
                  "a Topic Alias set and then used alone is honoured",
                  "v5",
@@ -158,6 +166,9 @@ void add_alias_and_flow_cases(std::vector<Case>& out) {
                    c.expect_closed({"MQTT-3.3.2-9", "DISCONNECT 0x94 and a close"});
                    ctx.check_still_serving("MQTT-3.3.2-9");
                  }});
+}
+
+void add_alias_and_flow_cases_2(std::vector<Case>& out) {
   out.push_back({"v5.topic_alias_not_carried_over",
                  "a Topic Alias from an earlier connection is unknown on a new one",
                  "v5",
@@ -176,6 +187,9 @@ void add_alias_and_flow_cases(std::vector<Case>& out) {
                    c.send(p);
                    c.expect_closed({"MQTT-3.3.2-7", "a close: alias 1 is not mapped here"});
                  }});
+}
+
+void add_alias_and_flow_cases_3(std::vector<Case>& out) {
   out.push_back({"v5.receive_maximum_respected",
                  "the broker sends at most the client's Receive Maximum unacknowledged messages",
                  "v5",
@@ -221,6 +235,9 @@ void add_alias_and_flow_cases(std::vector<Case>& out) {
                      }
                    }
                  }});
+}
+
+void add_alias_and_flow_cases_4(std::vector<Case>& out) {
   out.push_back({"v5.maximum_packet_size_respected",
                  "a message larger than the client's Maximum Packet Size is not sent to it",
                  "v5",
@@ -243,6 +260,13 @@ void add_alias_and_flow_cases(std::vector<Case>& out) {
                      ctx.fail("MQTT-3.1.2-27", "the 1000-byte message was sent", "only 'small'");
                    }
                  }});
+}
+
+void add_alias_and_flow_cases(std::vector<Case>& out) {
+  add_alias_and_flow_cases_1(out);
+  add_alias_and_flow_cases_2(out);
+  add_alias_and_flow_cases_3(out);
+  add_alias_and_flow_cases_4(out);
 }
 
 void add_subscription_option_cases(std::vector<Case>& out) {

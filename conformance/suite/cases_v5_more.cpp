@@ -72,7 +72,7 @@ void add_shared_cases(std::vector<Case>& out) {
                  }});
 }
 
-void add_v5_will_cases(std::vector<Case>& out) {
+void add_v5_will_cases_1(std::vector<Case>& out) {
   out.push_back({"v5.will_delay",
                  "a Will with Will Delay 2 s is not sent at once, then sent",
                  "v5",
@@ -131,6 +131,9 @@ void add_v5_will_cases(std::vector<Case>& out) {
                    c.close();
                    expect_publish(s, topic, "MQTT-3.1.2-8", "the Will when the 1 s session ends");
                  }});
+}
+
+void add_v5_will_cases_2(std::vector<Case>& out) {
   out.push_back({"v5.disconnect_with_will",
                  "DISCONNECT 0x04 publishes the Will",
                  "v5",
@@ -148,6 +151,11 @@ void add_v5_will_cases(std::vector<Case>& out) {
                    c.close();
                    expect_publish(s, topic, "MQTT-3.14.4-3", "the Will (only 0x00 discards it)");
                  }});
+}
+
+void add_v5_will_cases(std::vector<Case>& out) {
+  add_v5_will_cases_1(out);
+  add_v5_will_cases_2(out);
 }
 
 void add_auth_cases(std::vector<Case>& out) {
