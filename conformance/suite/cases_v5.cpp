@@ -269,7 +269,7 @@ void add_alias_and_flow_cases(std::vector<Case>& out) {
   add_alias_and_flow_cases_4(out);
 }
 
-void add_subscription_option_cases(std::vector<Case>& out) {
+void add_option_flag_cases(std::vector<Case>& out) {
   out.push_back({"v5.no_local",
                  "No Local keeps a client's own messages from it",
                  "v5",
@@ -306,6 +306,9 @@ void add_subscription_option_cases(std::vector<Case>& out) {
                    }
                    pub.publish(topic, "", QoS::at_least_once, true);
                  }});
+}
+
+void add_retain_handling_cases(std::vector<Case>& out) {
   struct RhRow {
     const char* id;
     const char* title;
@@ -344,6 +347,9 @@ void add_subscription_option_cases(std::vector<Case>& out) {
                      pub.publish(topic, "", QoS::at_least_once, true);
                    }});
   }
+}
+
+void add_subscription_id_cases(std::vector<Case>& out) {
   out.push_back({"v5.subscription_identifier",
                  "a message carries its subscription's identifier",
                  "v5",
@@ -398,6 +404,12 @@ void add_subscription_option_cases(std::vector<Case>& out) {
                "identifiers 1 and 2, each once");
          }
        }});
+}
+
+void add_subscription_option_cases(std::vector<Case>& out) {
+  add_option_flag_cases(out);
+  add_retain_handling_cases(out);
+  add_subscription_id_cases(out);
 }
 
 }  // namespace
