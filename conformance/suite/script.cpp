@@ -53,7 +53,12 @@ void Client::record_received(const Received& r) {
 
 Incoming Client::next(TimeNs timeout_ns) {
   if (timeout_ns == 0) timeout_ns = ctx_.settings().response_timeout_ns;
-  const TimeNs deadline = ctx_.world().now() + timeout_ns;
+  const TimeNs case_end_ns = ctx_.started_ns() + ctx_.settings().case_timeout_ns;
+  if (ctx_.world().now() >= case_end_ns) {
+    ctx_.error("the case ran longer than its limit of " +
+               std::to_string(ctx_.settings().case_timeout_ns / 1'000'000'000) + " s");
+  }
+  const TimeNs deadline = std::min(ctx_.world().now() + timeout_ns, case_end_ns);
   while (pending_.empty()) {
     if (!link_) return {Incoming::Kind::closed, {}, "not connected"};
     LinkEvent event = ctx_.world().wait(*link_, deadline);

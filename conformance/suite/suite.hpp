@@ -144,6 +144,8 @@ class Client {
 struct RunSettings {
   TimeNs response_timeout_ns = 2'000'000'000;
   TimeNs silence_ns = 300'000'000;
+  // Every case ends within this: a script waiting longer is stopped with an error.
+  TimeNs case_timeout_ns = 60'000'000'000;
   std::optional<std::string> username;
   std::optional<std::string> password;
 };
