@@ -1,11 +1,14 @@
 // `mqttsim conform`: runs the conformance suite against a broker over TCP or TLS and writes
 // report.json, junit.xml and report.html. Exit 1 when any case fails or errs.
+#include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
 #include <thread>
 
 #include "cli/commands.hpp"
 #include "conformance/suite/runner.hpp"
+#include "reports/conformance_compare.hpp"
 
 namespace mqttsim::cli {
 namespace {
@@ -23,6 +26,7 @@ struct ConformArgs {
   std::int64_t response_ms = 2000;
   std::int64_t silence_ms = 300;
   bool list = false;
+  std::vector<std::string> compare;
   bool quiet = false;
 };
 
@@ -36,8 +40,34 @@ int list_cases(const ConformArgs& args) {
   return kExitOk;
 }
 
+// --compare: the broker matrix of earlier runs, as text on stdout and compare.html in --out.
+int compare_reports(const ConformArgs& args) {
+  std::vector<reports::ConformanceReport> loaded;
+  for (const std::string& path : args.compare) {
+    auto r = reports::read_conformance_json(path);
+    if (auto* e = std::get_if<std::string>(&r)) {
+      std::cerr << "mqttsim conform: " << *e << "\n";
+      return kExitUsage;
+    }
+    loaded.push_back(std::move(std::get<reports::ConformanceReport>(r)));
+  }
+  reports::write_compare_text(loaded, std::cout);
+  std::error_code ec;
+  std::filesystem::create_directories(args.out_dir, ec);
+  const std::string html = (std::filesystem::path(args.out_dir) / "compare.html").string();
+  std::ofstream out(html);
+  reports::write_compare_html(loaded, out);
+  if (!out) {
+    std::cerr << "mqttsim conform: cannot write " << html << "\n";
+    return kExitFailed;
+  }
+  std::cout << "matrix: " << html << "\n";
+  return kExitOk;
+}
+
 int run_conform(const ConformArgs& args) {
   if (args.list) return list_cases(args);
+  if (!args.compare.empty()) return compare_reports(args);
   std::string error;
   const auto endpoint = conformance::parse_endpoint(args.url, error);
   if (!endpoint) {
@@ -130,8 +160,11 @@ void add_conform_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--silence-ms", args->silence_ms, "how long 'nothing arrives' is watched (300)");
   cmd->add_flag("--list", args->list, "list the cases (with --only: the selected ones) and exit");
   cmd->add_flag("--quiet", args->quiet, "print only cases that did not pass");
+  cmd->add_option("--compare", args->compare,
+                  "report.json files of earlier runs: print the broker matrix (and compare.html)")
+      ->check(CLI::ExistingFile);
   cmd->callback([args, &exit_code, cmd] {
-    if (args->url.empty() && !args->list) {
+    if (args->url.empty() && !args->list && args->compare.empty()) {
       std::cerr << "mqttsim conform: a broker URL is required\n" << cmd->help();
       exit_code = kExitUsage;
       return;

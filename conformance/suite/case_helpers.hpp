@@ -2,6 +2,8 @@
 // makers that fill in this case's version, credentials and unique names.
 #pragma once
 
+#include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <string>
@@ -134,6 +136,20 @@ inline bool expect_suback_failure_or_close(CaseContext& ctx, Client& c,
              "a SUBACK with a failure code (>= 0x80), or a close");
   }
   return false;
+}
+
+// For a connection refused before its CONNACK: a 5.0 server must not send DISCONNECT until it
+// has sent a successful CONNACK (MQTT-3.14.0-1).
+inline std::function<void(const Packet&)> no_disconnect_before_connack(CaseContext& ctx) {
+  return [&ctx, connack_ok = std::make_shared<bool>(false)](const Packet& p) {
+    if (const auto* ack = std::get_if<protocol::Connack>(&p)) {
+      *connack_ok = static_cast<int>(ack->reason_code) < 0x80;
+    }
+    if (ctx.v5() && !*connack_ok && std::holds_alternative<protocol::Disconnect>(p)) {
+      ctx.fail("MQTT-3.14.0-1", "a DISCONNECT before any successful CONNACK",
+               "a close, or a CONNACK with an error code and a close");
+    }
+  };
 }
 
 }  // namespace mqttsim::conformance::cases

@@ -258,9 +258,10 @@ void add_malformed_cases(std::vector<Case>& out) {
         victim.open();
       }
       victim.send_raw(row.build(ctx, topic), row.title);
-      victim.expect_closed({statement,
-                            "the connection closed (an error CONNACK or DISCONNECT "
-                            "first is allowed)"});
+      victim.expect_closed(
+          {statement, "the connection closed (an error CONNACK or DISCONNECT first is allowed)"},
+          row.after_connect ? std::function<void(const Packet&)>{}
+                            : no_disconnect_before_connack(ctx));
       ctx.check_still_serving(statement);
     };
     out.push_back(std::move(c));

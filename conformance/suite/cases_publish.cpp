@@ -17,7 +17,7 @@ std::vector<Capability> needs_qos(int qos) {
   return {};
 }
 
-void add_flow_cases(std::vector<Case>& out) {
+void add_flow_cases_1(std::vector<Case>& out) {
   out.push_back({"publish.qos1_puback",
                  "a QoS 1 PUBLISH gets a PUBACK with its packet id",
                  "publish",
@@ -73,6 +73,9 @@ void add_flow_cases(std::vector<Case>& out) {
          expect_publish(sub, topic, ctx.st("MQTT-4.3.3-2", "MQTT-4.3.3-10"));
          sub.expect_silence({ctx.st("MQTT-4.3.3-2", "MQTT-4.3.3-10"), "exactly one copy"});
        }});
+}
+
+void add_flow_cases_2(std::vector<Case>& out) {
   out.push_back({"publish.pubrel_unknown_id",
                  "a PUBREL for an unknown id still gets a PUBCOMP",
                  "publish",
@@ -112,6 +115,11 @@ void add_flow_cases(std::vector<Case>& out) {
                  }});
 }
 
+void add_flow_cases(std::vector<Case>& out) {
+  add_flow_cases_1(out);
+  add_flow_cases_2(out);
+}
+
 void add_qos_matrix(std::vector<Case>& out) {
   for (int pub = 0; pub <= 2; ++pub) {
     for (int sub = 0; sub <= 2; ++sub) {
@@ -148,7 +156,7 @@ void add_qos_matrix(std::vector<Case>& out) {
   }
 }
 
-void add_delivery_cases(std::vector<Case>& out) {
+void add_routing_cases(std::vector<Case>& out) {
   out.push_back({"publish.dup_not_propagated",
                  "DUP from a publisher is not passed on",
                  "publish",
@@ -200,6 +208,9 @@ void add_delivery_cases(std::vector<Case>& out) {
                    c.send(make_publish(ctx, topic, "me", QoS::at_most_once));
                    expect_publish(c, topic, "MQTT-4.5.0-1");
                  }});
+}
+
+void add_payload_cases(std::vector<Case>& out) {
   struct PayloadRow {
     const char* id;
     const char* title;
@@ -239,12 +250,17 @@ void add_delivery_cases(std::vector<Case>& out) {
   }
 }
 
+void add_delivery_cases(std::vector<Case>& out) {
+  add_routing_cases(out);
+  add_payload_cases(out);
+}
+
 void add_ordering_cases(std::vector<Case>& out) {
   for (int qos = 0; qos <= 2; ++qos) {
     Case c{"ordering.qos" + std::to_string(qos),
            "20 QoS " + std::to_string(qos) + " messages on one topic arrive in order",
            "ordering",
-           {"MQTT-4.6.0-6"},
+           {"MQTT-4.6.0-5", "MQTT-4.6.0-6"},
            {},
            kBoth,
            needs_qos(qos),
@@ -260,7 +276,7 @@ void add_ordering_cases(std::vector<Case>& out) {
       for (int i = 0; i < 20; ++i) {
         const Publish got = expect_publish(s, topic, "MQTT-4.6.0-6");
         if (got.payload.as_chars() != std::to_string(i)) {
-          ctx.fail("MQTT-4.6.0-6",
+          ctx.fail("MQTT-4.6.0-5",
                    "message " + std::string(got.payload.as_chars()) + " arrived in position " +
                        std::to_string(i),
                    "the publishing order");

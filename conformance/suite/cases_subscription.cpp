@@ -9,12 +9,12 @@ using namespace cases;
 
 namespace {
 
-void add_suback_cases(std::vector<Case>& out) {
+void add_suback_cases_1(std::vector<Case>& out) {
   out.push_back({"subscribe.suback_codes",
                  "SUBACK carries one valid code per filter, in order",
                  "subscribe",
                  {"MQTT-3.8.4-1", "MQTT-3.8.4-4", "MQTT-3.8.4-5", "MQTT-3.9.3-2"},
-                 {"MQTT-3.8.4-1", "MQTT-3.8.4-5", "MQTT-3.8.4-6", "MQTT-3.8.4-7"},
+                 {"MQTT-3.8.4-1", "MQTT-3.8.4-5", "MQTT-3.8.4-6", "MQTT-3.8.4-7", "MQTT-3.9.3-1"},
                  kBoth,
                  {},
                  [](CaseContext& ctx) {
@@ -63,6 +63,9 @@ void add_suback_cases(std::vector<Case>& out) {
                    }
                    s.expect_silence({"MQTT-3.8.4-3", "one copy: the subscription was replaced"});
                  }});
+}
+
+void add_suback_cases_2(std::vector<Case>& out) {
   out.push_back(
       {"subscribe.overlapping",
        "overlapping subscriptions deliver at the highest granted QoS",
@@ -100,6 +103,11 @@ void add_suback_cases(std::vector<Case>& out) {
        }});
 }
 
+void add_suback_cases(std::vector<Case>& out) {
+  add_suback_cases_1(out);
+  add_suback_cases_2(out);
+}
+
 void add_unsubscribe_cases(std::vector<Case>& out) {
   out.push_back({"unsubscribe.stops_delivery",
                  "after UNSUBACK no more messages arrive",
@@ -120,7 +128,7 @@ void add_unsubscribe_cases(std::vector<Case>& out) {
                  "UNSUBSCRIBE of a filter never subscribed gets UNSUBACK",
                  "unsubscribe",
                  {"MQTT-3.10.4-5"},
-                 {"MQTT-3.10.4-6", "MQTT-3.11.3-1"},
+                 {"MQTT-3.10.4-5", "MQTT-3.11.3-1"},
                  kBoth,
                  {},
                  [](CaseContext& ctx) {
@@ -129,9 +137,9 @@ void add_unsubscribe_cases(std::vector<Case>& out) {
                    u.packet_id = 99;
                    u.filters = {ctx.topic("never")};
                    c.send(u);
-                   const Unsuback ack = c.expect<Unsuback>(
-                       {ctx.st("MQTT-3.10.4-5", "MQTT-3.10.4-6"), "UNSUBACK id 99"},
-                       [](const Unsuback& a) { return a.packet_id == 99; });
+                   const Unsuback ack =
+                       c.expect<Unsuback>({"MQTT-3.10.4-5", "UNSUBACK id 99"},
+                                          [](const Unsuback& a) { return a.packet_id == 99; });
                    if (ctx.v5() && ack.reason_codes.size() != 1) {
                      ctx.fail("MQTT-3.11.3-1", std::to_string(ack.reason_codes.size()) + " codes",
                               "one reason code per filter");

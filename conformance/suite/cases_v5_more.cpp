@@ -26,7 +26,7 @@ void add_shared_cases(std::vector<Case>& out) {
                  "each message to a shared subscription goes to exactly one member",
                  "v5",
                  {},
-                 {"MQTT-4.8.2-4"},
+                 {"MQTT-5.0 §4.8.2", "MQTT-4.8.2-3"},
                  kV5,
                  {Capability::shared_subscriptions},
                  [](CaseContext& ctx) {
@@ -52,7 +52,7 @@ void add_shared_cases(std::vector<Case>& out) {
                    }
                    if (seen.size() != 10 ||
                        std::set<std::string>(seen.begin(), seen.end()).size() != 10) {
-                     ctx.fail("MQTT-4.8.2-4", std::to_string(seen.size()) + " deliveries",
+                     ctx.fail("MQTT-5.0 §4.8.2", std::to_string(seen.size()) + " deliveries",
                               "10 messages, each to one member");
                    }
                  }});
@@ -72,7 +72,7 @@ void add_shared_cases(std::vector<Case>& out) {
                  }});
 }
 
-void add_v5_will_cases(std::vector<Case>& out) {
+void add_v5_will_cases_1(std::vector<Case>& out) {
   out.push_back({"v5.will_delay",
                  "a Will with Will Delay 2 s is not sent at once, then sent",
                  "v5",
@@ -95,7 +95,7 @@ void add_v5_will_cases(std::vector<Case>& out) {
        "reconnecting within the Will Delay cancels the Will",
        "v5",
        {},
-       {"MQTT-3.1.2-8"},
+       {"MQTT-3.1.2-26"},
        kV5,
        {Capability::session_persistence},
        [](CaseContext& ctx) {
@@ -109,7 +109,7 @@ void add_v5_will_cases(std::vector<Case>& out) {
          connect.clean_start = false;
          connect.will.reset();
          c.connect(connect);
-         s.expect_silence({"MQTT-3.1.2-8", "no Will: the client came back"}, 3'000'000'000);
+         s.expect_silence({"MQTT-3.1.2-26", "no Will: the client came back"}, 3'000'000'000);
          c.close();
          c.connect(make_connect(ctx, c));
          c.disconnect();
@@ -131,6 +131,9 @@ void add_v5_will_cases(std::vector<Case>& out) {
                    c.close();
                    expect_publish(s, topic, "MQTT-3.1.2-8", "the Will when the 1 s session ends");
                  }});
+}
+
+void add_v5_will_cases_2(std::vector<Case>& out) {
   out.push_back({"v5.disconnect_with_will",
                  "DISCONNECT 0x04 publishes the Will",
                  "v5",
@@ -148,6 +151,11 @@ void add_v5_will_cases(std::vector<Case>& out) {
                    c.close();
                    expect_publish(s, topic, "MQTT-3.14.4-3", "the Will (only 0x00 discards it)");
                  }});
+}
+
+void add_v5_will_cases(std::vector<Case>& out) {
+  add_v5_will_cases_1(out);
+  add_v5_will_cases_2(out);
 }
 
 void add_auth_cases(std::vector<Case>& out) {
@@ -182,14 +190,14 @@ void add_auth_cases(std::vector<Case>& out) {
                  "a CONNACK to a client without Authentication Method carries none",
                  "v5",
                  {},
-                 {"MQTT-5.0 §4.12"},
+                 {"MQTT-4.12.0-6"},
                  kV5,
                  {},
                  [](CaseContext& ctx) {
                    Client& c = ctx.client();
                    const Connack ack = c.connect_clean();
                    if (ack.properties.authentication_method || ack.properties.authentication_data) {
-                     ctx.fail("MQTT-5.0 §4.12", "Authentication Method or Data in the CONNACK",
+                     ctx.fail("MQTT-4.12.0-6", "Authentication Method or Data in the CONNACK",
                               "none: the client asked for no enhanced authentication");
                    }
                    c.disconnect();

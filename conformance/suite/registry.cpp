@@ -15,6 +15,7 @@ const std::vector<Case>& all_cases() {
     add_session_cases(out);
     add_malformed_cases(out);
     add_v5_cases(out);
+    add_more_cases(out);
     std::set<std::string> ids;
     for (const Case& c : out) {
       if (!ids.insert(c.id).second) throw std::logic_error("duplicate case id " + c.id);

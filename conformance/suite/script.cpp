@@ -53,7 +53,12 @@ void Client::record_received(const Received& r) {
 
 Incoming Client::next(TimeNs timeout_ns) {
   if (timeout_ns == 0) timeout_ns = ctx_.settings().response_timeout_ns;
-  const TimeNs deadline = ctx_.world().now() + timeout_ns;
+  const TimeNs case_end_ns = ctx_.started_ns() + ctx_.settings().case_timeout_ns;
+  if (ctx_.world().now() >= case_end_ns) {
+    ctx_.error("the case ran longer than its limit of " +
+               std::to_string(ctx_.settings().case_timeout_ns / 1'000'000'000) + " s");
+  }
+  const TimeNs deadline = std::min(ctx_.world().now() + timeout_ns, case_end_ns);
   while (pending_.empty()) {
     if (!link_) return {Incoming::Kind::closed, {}, "not connected"};
     LinkEvent event = ctx_.world().wait(*link_, deadline);
@@ -133,13 +138,15 @@ Received Client::expect_packet(const Expectation& e,
   }
 }
 
-void Client::expect_closed(const Expectation& e) {
+void Client::expect_closed(const Expectation& e,
+                           const std::function<void(const Packet&)>& on_packet) {
   const TimeNs timeout = e.timeout_ns != 0 ? e.timeout_ns : ctx_.settings().response_timeout_ns;
   const TimeNs deadline = ctx_.world().now() + timeout;
   for (int packets = 0; packets < 1000; ++packets) {
     const TimeNs left = deadline - ctx_.world().now();
     Incoming in = next(std::max<TimeNs>(left, 1));
     if (in.kind == Incoming::Kind::closed) return;
+    if (in.kind == Incoming::Kind::packet && on_packet) on_packet(in.received.packet);
     if (in.kind == Incoming::Kind::timeout) {
       if (e.timeout_inconclusive) {
         ctx_.inconclusive("the connection stayed open " + ms_text(timeout) + "; wanted: " + e.what);

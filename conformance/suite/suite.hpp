@@ -108,7 +108,9 @@ class Client {
   Received expect_packet(const Expectation& e, const std::function<bool(const Packet&)>& match);
   // The broker must close the connection; packets before the close are allowed (a CONNACK or
   // DISCONNECT with an error code, or messages already in flight).
-  void expect_closed(const Expectation& e);
+  // `on_packet` sees each packet that arrives before the close (it may fail the case).
+  void expect_closed(const Expectation& e,
+                     const std::function<void(const Packet&)>& on_packet = {});
   // Nothing may arrive for `duration_ns` (0: the context's silence period); a close fails too.
   void expect_silence(const Expectation& e, TimeNs duration_ns = 0);
 
@@ -142,6 +144,8 @@ class Client {
 struct RunSettings {
   TimeNs response_timeout_ns = 2'000'000'000;
   TimeNs silence_ns = 300'000'000;
+  // Every case ends within this: a script waiting longer is stopped with an error.
+  TimeNs case_timeout_ns = 60'000'000'000;
   std::optional<std::string> username;
   std::optional<std::string> password;
 };
@@ -212,5 +216,6 @@ void add_subscribe_cases(std::vector<Case>& out);
 void add_session_cases(std::vector<Case>& out);
 void add_malformed_cases(std::vector<Case>& out);
 void add_v5_cases(std::vector<Case>& out);
+void add_more_cases(std::vector<Case>& out);
 
 }  // namespace mqttsim::conformance

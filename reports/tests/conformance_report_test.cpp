@@ -4,6 +4,10 @@
 
 #include <sstream>
 
+#include <cstdio>
+#include <fstream>
+
+#include "reports/conformance_compare.hpp"
 #include "reports/conformance_report.hpp"
 
 using namespace mqttsim::reports;
@@ -67,4 +71,40 @@ TEST_CASE("report.html shows the failures before the table of all cases") {
   REQUIRE(table != std::string::npos);
   CHECK(failure < table);
   CHECK(html.find("<script") == std::string::npos);  // self-contained, static
+}
+
+TEST_CASE("report.json reads back for the broker matrix, which lists the cases not passed by all") {
+  const std::string path = "conformance_report_test_roundtrip.json";
+  {
+    std::ofstream out(path);
+    out << to_json(sample()).dump();
+  }
+  auto read = read_conformance_json(path);
+  std::remove(path.c_str());
+  REQUIRE(std::holds_alternative<ConformanceReport>(read));
+  ConformanceReport a = std::get<ConformanceReport>(read);
+  CHECK(a.cases.size() == 3);
+  CHECK(a.cases[1].verdict == Verdict::fail);
+  ConformanceReport b = a;
+  b.target = "tcp://other:1883";
+  b.cases[1].verdict = Verdict::pass;
+  std::ostringstream text;
+  write_compare_text({a, b}, text);
+  CHECK(text.str().find("malformed.qos3: [1] fail [2] pass") != std::string::npos);
+  CHECK(text.str().find("publish.qos1.puback") == std::string::npos);  // passed by both
+  std::ostringstream html;
+  write_compare_html({a, b}, html);
+  CHECK(html.str().find("tcp://other:1883") != std::string::npos);
+}
+
+TEST_CASE("a file that is not a conformance report is refused with its name") {
+  const std::string path = "conformance_report_test_other.json";
+  {
+    std::ofstream out(path);
+    out << "{\"schema\": \"something-else\"}";
+  }
+  auto read = read_conformance_json(path);
+  std::remove(path.c_str());
+  REQUIRE(std::holds_alternative<std::string>(read));
+  CHECK(std::get<std::string>(read).find(path) != std::string::npos);
 }
