@@ -38,6 +38,10 @@ struct PublishBehaviour {
   TimeNs interval_ns = 10'000'000'000;  // mean time between publishes (1 / rate)
   Distribution jitter_ns;               // added to each interval; the sum is clamped at 0
   Distribution payload_size_bytes = Distribution::fixed(64);  // at least kTagBytes
+  // A JSON temperature event instead of filler bytes (payload_size_bytes is then ignored):
+  // {"m":"<tag>","d":{"temperature_c":21.37,"seq":7},"ts_ms":12345}, the shape of a sensor
+  // event on a cloud IoT platform, with the ledger's tag as the first field.
+  bool json_temperature = false;
   // The first publish comes at start_ns + a uniform phase in [0, interval_ns), so that a fleet
   // does not publish in lockstep; none after stop_ns.
   TimeNs start_ns = 0;

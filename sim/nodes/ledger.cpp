@@ -31,6 +31,9 @@ void write_tag(MessageKey key, char* out) {
 }
 
 std::optional<MessageKey> read_tag(std::string_view payload) {
+  // JSON payloads carry the tag as their first field: {"m":"<...>", ...
+  constexpr std::string_view kJsonPrefix = "{\"m\":\"";
+  if (payload.starts_with(kJsonPrefix)) payload.remove_prefix(kJsonPrefix.size());
   if (payload.size() < kTagBytes || payload[0] != '<' || payload[kTagBytes - 1] != '>') {
     return std::nullopt;
   }

@@ -24,6 +24,7 @@ using LedgerClient = std::uint32_t;
 
 // The message tag: the first kTagBytes of every payload a virtual client publishes,
 // "<" + 14 lower-case hex digits of the MessageKey + ">". Payloads asked smaller are padded to it.
+// A JSON payload carries it as its first field instead: {"m":"<...>", ...
 inline constexpr std::size_t kTagBytes = 16;
 void write_tag(MessageKey key, char* out);  // writes exactly kTagBytes
 std::optional<MessageKey> read_tag(std::string_view payload);

@@ -4,6 +4,8 @@
 #include "sim/nodes/virtual_client.hpp"
 
 #include <algorithm>
+#include <cstdio>
+#include <cstdlib>
 #include <type_traits>
 #include <variant>
 
@@ -19,6 +21,23 @@ bool outlives_connection(const protocol::ClientSession& session) {
   const auto& config = session.config();
   if (protocol::is_v5(config.version)) return session.server_limits().session_expiry_interval_s > 0;
   return !config.clean_start;
+}
+
+// A temperature event as a sensor sends it to a cloud IoT platform, the ledger's tag first.
+// The reading wanders around 21 °C (normal, σ 2 °C), printed with two decimals.
+std::string json_temperature_event(MessageKey key, TimeNs now, std::uint64_t seq, Rng& rng) {
+  char tag[kTagBytes];
+  write_tag(key, tag);
+  const double celsius = normal(rng, 21.0, 2.0);
+  const auto centi = static_cast<long long>(round_to_ns(celsius * 100));
+  char text[160];
+  std::snprintf(
+      text, sizeof text,
+      "{\"m\":\"%.*s\",\"d\":{\"temperature_c\":%s%lld.%02lld,\"seq\":%llu},\"ts_ms\":%lld}",
+      static_cast<int>(kTagBytes), tag, centi < 0 ? "-" : "", std::llabs(centi) / 100,
+      std::llabs(centi) % 100, static_cast<unsigned long long>(seq),
+      static_cast<long long>(now / 1'000'000));
+  return text;
 }
 
 }  // namespace
@@ -120,7 +139,7 @@ void VirtualClient::on_publish_timer(std::uint32_t which) {
   if (p.max_messages != 0 && state.published >= p.max_messages) return;
   const double size = std::max(0.0, p.payload_size_bytes.sample(publish_rng_));
   publish_message(state.topic, state.topic_id, static_cast<std::size_t>(round_to_ns(size)), p.qos,
-                  p.retain);
+                  p.retain, p.json_temperature);
   ++state.published;
   const TimeNs jitter = round_to_ns(p.jitter_ns.sample(publish_rng_));
   schedule_publish(which, now + std::max<TimeNs>(1, p.interval_ns + jitter));
@@ -134,14 +153,19 @@ MessageKey VirtualClient::publish_now(std::string topic, std::size_t payload_siz
 
 MessageKey VirtualClient::publish_message(std::string topic, std::uint32_t topic_id,
                                           std::size_t payload_size_bytes, protocol::QoS qos,
-                                          bool retain) {
+                                          bool retain, bool json_temperature) {
   const TimeNs now = world_->kernel.now_ns();
-  const std::size_t size = std::max(payload_size_bytes, kTagBytes);
-  std::string payload(size, '.');
-  for (std::size_t i = kTagBytes; i < size; ++i) payload[i] = kFiller[i & 15];
   DeliveryLedger& ledger = world_->ledger;
   const MessageKey key = ledger.next_key();
-  write_tag(key, payload.data());
+  std::string payload;
+  if (json_temperature) {
+    payload = json_temperature_event(key, now, stats_.published, publish_rng_);
+  } else {
+    payload.assign(std::max(payload_size_bytes, kTagBytes), '.');
+    for (std::size_t i = kTagBytes; i < payload.size(); ++i) payload[i] = kFiller[i & 15];
+    write_tag(key, payload.data());
+  }
+  const std::size_t size = payload.size();
   const std::uint64_t digest = xxh64(payload.data(), payload.size());
   const auto result = session_.publish(now, std::move(topic), std::move(payload), qos, retain);
   ledger.record_publish(ledger_id_, topic_id, qos, retain, digest, static_cast<std::uint32_t>(size),

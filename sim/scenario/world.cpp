@@ -162,6 +162,7 @@ void World::build_clients() {
                                       static_cast<double>(p.payload.size_bytes),
                                       static_cast<double>(p.payload.max_size_bytes)}
                 : nodes::Distribution::fixed(static_cast<double>(p.payload.size_bytes));
+        pb.json_temperature = p.payload.kind == PayloadSpec::Kind::json_temperature;
         pb.start_ns = p.start_ns;
         pb.max_messages = static_cast<std::uint64_t>(p.count);
         b.publishes.push_back(std::move(pb));

@@ -161,8 +161,8 @@ void YamlReader::add_override_path(std::string_view dotted_path) {
 void YamlReader::error_at(const YAML::Mark& mark, std::string_view path, std::string_view message) {
   std::string line;
   for (const std::string& o : override_paths_) {
-    const bool under = path.starts_with(o) && (path.size() == o.size() || path[o.size()] == '.' ||
-                                               path[o.size()] == '[');
+    const bool under = path.starts_with(o) &&
+                       (path.size() == o.size() || path[o.size()] == '.' || path[o.size()] == '[');
     if (!under) continue;
     line.append("--set ").append(o).append(": ");
     if (path.size() != o.size()) line.append(path).append(": ");
