@@ -9,6 +9,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libfmt-dev libbenchmark-dev libasio-dev libssl-dev
   python3 python3-dev pybind11-dev python3-pytest python3-numpy
   mosquitto mosquitto-clients tshark
+  chromium  # headless, to load report.html in a real browser in the tests
 )
 
 missing=()
