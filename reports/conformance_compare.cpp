@@ -1,5 +1,6 @@
 // The broker matrix: reads report.json files and lines their verdicts up by (case, version).
 #include "reports/conformance_compare.hpp"
+#include "reports/markup.hpp"
 
 #include <fstream>
 #include <map>
@@ -35,24 +36,6 @@ std::map<Key, std::vector<const CaseResult*>> matrix(
 
 std::string cell(const CaseResult* c) {
   return c == nullptr ? "-" : std::string(verdict_name(c->verdict));
-}
-
-std::string escape(std::string_view text) {
-  std::string out;
-  for (char ch : text) {
-    if (ch == '<') {
-      out += "&lt;";
-    } else if (ch == '>') {
-      out += "&gt;";
-    } else if (ch == '&') {
-      out += "&amp;";
-    } else if (ch == '"') {
-      out += "&quot;";
-    } else {
-      out += ch;
-    }
-  }
-  return out;
 }
 
 }  // namespace
@@ -119,17 +102,18 @@ void write_compare_html(const std::vector<ConformanceReport>& reports, std::ostr
          ".skipped{background:#eee}.inconclusive{background:#fff7d6}</style></head><body>\n"
          "<h1>Broker matrix</h1>\n<table><tr><th>version</th><th>case</th>";
   for (const ConformanceReport& r : reports) {
-    out << "<th>" << escape(r.target) << "<br>" << r.count(Verdict::pass) << " pass, "
+    out << "<th>" << escape_markup(r.target) << "<br>" << r.count(Verdict::pass) << " pass, "
         << r.count(Verdict::fail) << " fail</th>";
   }
   out << "</tr>\n";
   for (const auto& [key, row] : matrix(reports)) {
-    out << "<tr><td>" << escape(key.first) << "</td><td><code>" << escape(key.second)
+    out << "<tr><td>" << escape_markup(key.first) << "</td><td><code>" << escape_markup(key.second)
         << "</code></td>";
     for (const CaseResult* c : row) {
       const std::string v = cell(c);
       out << "<td class=\"" << v << "\" title=\""
-          << escape(c == nullptr ? "" : c->statement + " " + c->reason) << "\">" << v << "</td>";
+          << escape_markup(c == nullptr ? "" : c->statement + " " + c->reason) << "\">" << v
+          << "</td>";
     }
     out << "</tr>\n";
   }

@@ -3,33 +3,10 @@
 #include <ostream>
 
 #include "reports/conformance_report.hpp"
+#include "reports/markup.hpp"
 
 namespace mqttsim::reports {
 namespace {
-
-std::string html_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 constexpr std::string_view kStyle = R"(
 body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}
@@ -45,17 +22,17 @@ details{margin:.6em 0;border:1px solid #ddd;padding:.4em}
 
 void write_case_detail(const CaseResult& c, std::ostream& out) {
   out << "<details open class=\"" << verdict_name(c.verdict) << "\"><summary><b>"
-      << verdict_name(c.verdict) << "</b> MQTT " << html_escape(c.mqtt_version) << " <code>"
-      << html_escape(c.id) << "</code> " << html_escape(c.title) << "</summary>\n<p>";
-  if (!c.statement.empty()) out << "<b>" << html_escape(c.statement) << "</b>: ";
-  out << html_escape(c.reason) << "</p>\n";
-  if (!c.expected.empty()) out << "<p>Expected: " << html_escape(c.expected) << "</p>\n";
+      << verdict_name(c.verdict) << "</b> MQTT " << escape_markup(c.mqtt_version) << " <code>"
+      << escape_markup(c.id) << "</code> " << escape_markup(c.title) << "</summary>\n<p>";
+  if (!c.statement.empty()) out << "<b>" << escape_markup(c.statement) << "</b>: ";
+  out << escape_markup(c.reason) << "</p>\n";
+  if (!c.expected.empty()) out << "<p>Expected: " << escape_markup(c.expected) << "</p>\n";
   out << "<table><tr><th>ms</th><th>dir</th><th>packet</th><th>hex</th></tr>\n";
   for (const EvidenceEntry& e : c.evidence) {
     out << "<tr><td>" << static_cast<long long>(e.time_ms) << "</td><td>"
-        << html_escape(e.direction) << "</td><td>" << html_escape(e.summary);
-    if (!e.packet.is_null()) out << "<pre>" << html_escape(e.packet.dump(1)) << "</pre>";
-    out << "</td><td><code>" << html_escape(e.hex) << "</code></td></tr>\n";
+        << escape_markup(e.direction) << "</td><td>" << escape_markup(e.summary);
+    if (!e.packet.is_null()) out << "<pre>" << escape_markup(e.packet.dump(1)) << "</pre>";
+    out << "</td><td><code>" << escape_markup(e.hex) << "</code></td></tr>\n";
   }
   out << "</table></details>\n";
 }
@@ -64,9 +41,9 @@ void write_case_detail(const CaseResult& c, std::ostream& out) {
 
 void write_html(const ConformanceReport& report, std::ostream& out) {
   out << "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>mqttsim conform: "
-      << html_escape(report.target) << "</title><style>" << kStyle << "</style></head><body>\n";
-  out << "<h1>MQTT conformance of " << html_escape(report.target) << "</h1>\n<p>mqttsim "
-      << html_escape(report.program_version) << ", started " << html_escape(report.started_utc)
+      << escape_markup(report.target) << "</title><style>" << kStyle << "</style></head><body>\n";
+  out << "<h1>MQTT conformance of " << escape_markup(report.target) << "</h1>\n<p>mqttsim "
+      << escape_markup(report.program_version) << ", started " << escape_markup(report.started_utc)
       << ", " << report.duration_s << " s, " << report.cases.size() << " cases</p>\n<p>";
   for (Verdict v :
        {Verdict::pass, Verdict::fail, Verdict::error, Verdict::inconclusive, Verdict::skipped}) {
@@ -85,9 +62,10 @@ void write_html(const ConformanceReport& report, std::ostream& out) {
   if (shown == 0) out << "<p>None.</p>\n";
   out << "<h2>Capabilities</h2>\n";
   for (const CapabilitySet& set : report.capabilities) {
-    out << "<p>MQTT " << html_escape(set.mqtt_version) << " (" << html_escape(set.source) << "): ";
+    out << "<p>MQTT " << escape_markup(set.mqtt_version) << " (" << escape_markup(set.source)
+        << "): ";
     for (const auto& [name, value] : set.values) {
-      out << "<code>" << html_escape(name) << "=" << html_escape(value) << "</code> ";
+      out << "<code>" << escape_markup(name) << "=" << escape_markup(value) << "</code> ";
     }
     out << "</p>\n";
   }
@@ -95,11 +73,11 @@ void write_html(const ConformanceReport& report, std::ostream& out) {
          "<th>title</th><th>statements</th><th>ms</th><th>reason</th></tr>\n";
   for (const CaseResult& c : report.cases) {
     out << "<tr class=\"" << verdict_name(c.verdict) << "\"><td>" << verdict_name(c.verdict)
-        << "</td><td>" << html_escape(c.mqtt_version) << "</td><td><code>" << html_escape(c.id)
-        << "</code></td><td>" << html_escape(c.title) << "</td><td>";
-    for (const std::string& s : c.statements) out << html_escape(s) << " ";
+        << "</td><td>" << escape_markup(c.mqtt_version) << "</td><td><code>" << escape_markup(c.id)
+        << "</code></td><td>" << escape_markup(c.title) << "</td><td>";
+    for (const std::string& s : c.statements) out << escape_markup(s) << " ";
     out << "</td><td>" << static_cast<long long>(c.duration_ms) << "</td><td>"
-        << html_escape(c.reason) << "</td></tr>\n";
+        << escape_markup(c.reason) << "</td></tr>\n";
   }
   out << "</table>\n</body></html>\n";
 }

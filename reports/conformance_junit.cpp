@@ -4,38 +4,10 @@
 #include <ostream>
 
 #include "reports/conformance_report.hpp"
+#include "reports/markup.hpp"
 
 namespace mqttsim::reports {
 namespace {
-
-std::string xml_escape(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    switch (c) {
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '&':
-        out += "&amp;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        // XML 1.0 forbids most control characters even as references.
-        if (static_cast<unsigned char>(c) < 0x20 && c != '\n' && c != '\t') {
-          out += '?';
-        } else {
-          out += c;
-        }
-    }
-  }
-  return out;
-}
 
 std::string transcript(const CaseResult& c) {
   std::string text;
@@ -54,7 +26,7 @@ void write_junit(const ConformanceReport& report, std::ostream& out) {
   std::map<std::string, std::vector<const CaseResult*>> by_version;
   for (const CaseResult& c : report.cases) by_version[c.mqtt_version].push_back(&c);
   out << "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites name=\"mqttsim conform "
-      << xml_escape(report.target) << "\" tests=\"" << report.cases.size() << "\">\n";
+      << escape_markup(report.target) << "\" tests=\"" << report.cases.size() << "\">\n";
   for (const auto& [version, cases] : by_version) {
     std::size_t failures = 0, errors = 0, skipped = 0;
     double time_ms = 0;
@@ -64,27 +36,27 @@ void write_junit(const ConformanceReport& report, std::ostream& out) {
       skipped += c->verdict == Verdict::skipped;
       time_ms += c->duration_ms;
     }
-    out << "  <testsuite name=\"MQTT " << xml_escape(version) << "\" tests=\"" << cases.size()
+    out << "  <testsuite name=\"MQTT " << escape_markup(version) << "\" tests=\"" << cases.size()
         << "\" failures=\"" << failures << "\" errors=\"" << errors << "\" skipped=\"" << skipped
         << "\" time=\"" << time_ms / 1000.0 << "\">\n";
     for (const CaseResult* c : cases) {
-      out << "    <testcase classname=\"mqtt" << xml_escape(version) << "." << xml_escape(c->area)
-          << "\" name=\"" << xml_escape(c->id) << ": " << xml_escape(c->title) << "\" time=\""
-          << c->duration_ms / 1000.0 << "\"";
+      out << "    <testcase classname=\"mqtt" << escape_markup(version) << "."
+          << escape_markup(c->area) << "\" name=\"" << escape_markup(c->id) << ": "
+          << escape_markup(c->title) << "\" time=\"" << c->duration_ms / 1000.0 << "\"";
       if (c->verdict == Verdict::pass) {
         out << "/>\n";
         continue;
       }
       out << ">\n";
       const std::string message =
-          xml_escape(c->statement.empty() ? c->reason : c->statement + ": " + c->reason);
+          escape_markup(c->statement.empty() ? c->reason : c->statement + ": " + c->reason);
       if (c->verdict == Verdict::skipped) {
         out << "      <skipped message=\"" << message << "\"/>\n";
       } else {
         const char* tag = c->verdict == Verdict::fail ? "failure" : "error";
         out << "      <" << tag << " message=\"" << message << "\" type=\""
-            << verdict_name(c->verdict) << "\">expected: " << xml_escape(c->expected) << "\n"
-            << xml_escape(transcript(*c)) << "</" << tag << ">\n";
+            << verdict_name(c->verdict) << "\">expected: " << escape_markup(c->expected) << "\n"
+            << escape_markup(transcript(*c)) << "</" << tag << ">\n";
       }
       out << "    </testcase>\n";
     }

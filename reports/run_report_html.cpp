@@ -8,6 +8,7 @@
 #include <set>
 #include <sstream>
 
+#include "reports/markup.hpp"
 #include "reports/run_report.hpp"
 
 namespace mqttsim::reports {
@@ -17,29 +18,6 @@ constexpr const char* kColours[] = {"#7f7f7f", "#1f77b4", "#2ca02c", "#d62728", 
 constexpr int kChartWidth = 640;
 constexpr int kChartHeight = 260;
 constexpr int kMargin = 56;
-
-std::string escape(const std::string& text) {
-  std::string out;
-  for (const char c : text) {
-    switch (c) {
-      case '&':
-        out += "&amp;";
-        break;
-      case '<':
-        out += "&lt;";
-        break;
-      case '>':
-        out += "&gt;";
-        break;
-      case '"':
-        out += "&quot;";
-        break;
-      default:
-        out += c;
-    }
-  }
-  return out;
-}
 
 std::string number(double v) {
   char text[32];
@@ -61,14 +39,14 @@ void axes(std::ostream& out, const std::string& x_label, const std::string& y_la
       << "' stroke='#333'/>";
   for (int i = 0; i < 3; ++i) {
     const int x = x0 + (x1 - x0) * i / 2, y = y0 - (y0 - y1) * i / 2;
-    out << "<text x='" << x << "' y='" << y0 + 14 << "' text-anchor='middle'>" << escape(x_ticks[i])
-        << "</text><text x='" << x0 - 4 << "' y='" << y + 4 << "' text-anchor='end'>"
-        << escape(y_ticks[i]) << "</text>";
+    out << "<text x='" << x << "' y='" << y0 + 14 << "' text-anchor='middle'>"
+        << escape_markup(x_ticks[i]) << "</text><text x='" << x0 - 4 << "' y='" << y + 4
+        << "' text-anchor='end'>" << escape_markup(y_ticks[i]) << "</text>";
   }
   out << "<text x='" << (x0 + x1) / 2 << "' y='" << kChartHeight - 8 << "' text-anchor='middle'>"
-      << escape(x_label) << "</text>";
+      << escape_markup(x_label) << "</text>";
   out << "<text x='12' y='" << kChartHeight / 2 << "' transform='rotate(-90 12 " << kChartHeight / 2
-      << ")' text-anchor='middle'>" << escape(y_label) << "</text>";
+      << ")' text-anchor='middle'>" << escape_markup(y_label) << "</text>";
 }
 
 void latency_cdf(std::ostream& out, const RunReport& r) {
@@ -144,7 +122,7 @@ void wire_bars(std::ostream& out, const RunReport& r) {
     const WireStats& w = r.wire[i];
     const int y = 10 + row * static_cast<int>(i);
     const double width = 380.0 * static_cast<double>(w.bytes) / static_cast<double>(peak);
-    out << "<text x='110' y='" << y + 14 << "' text-anchor='end'>" << escape(w.packet_type)
+    out << "<text x='110' y='" << y + 14 << "' text-anchor='end'>" << escape_markup(w.packet_type)
         << "</text><rect x='120' y='" << y << "' width='" << number(std::max(width, 1.0))
         << "' height='16' fill='#1f77b4'/><text x='" << number(126 + width) << "' y='" << y + 14
         << "'>" << w.bytes << " B, " << w.packets << " packets</text>";
@@ -195,7 +173,7 @@ void topology(std::ostream& out, const RunReport& r) {
     if (a == at.end() || b == at.end()) continue;
     out << "<line x1='" << number(a->second.first) << "' y1='" << number(a->second.second)
         << "' x2='" << number(b->second.first) << "' y2='" << number(b->second.second)
-        << "' stroke='#aaa'><title>" << escape(e.name) << "</title></line>";
+        << "' stroke='#aaa'><title>" << escape_markup(e.name) << "</title></line>";
   }
   std::map<std::string, std::string> kind_of;
   for (const auto& n : r.nodes) kind_of[n.name] = n.kind;
@@ -203,9 +181,9 @@ void topology(std::ostream& out, const RunReport& r) {
     for (std::size_t i = 0; i < std::min(layers[l].size(), kShown); ++i) {
       const std::string& name = layers[l][i];
       const auto [x, y] = at[name];
-      out << "<circle class='" << escape(kind_of[name]) << "' cx='" << number(x) << "' cy='"
+      out << "<circle class='" << escape_markup(kind_of[name]) << "' cx='" << number(x) << "' cy='"
           << number(y) << "' r='8'/><text x='" << number(x) << "' y='" << number(y + 22)
-          << "' text-anchor='middle' font-size='10'>" << escape(name) << "</text>";
+          << "' text-anchor='middle' font-size='10'>" << escape_markup(name) << "</text>";
     }
     if (layers[l].size() > kShown) {
       const std::size_t slots = kShown + 1;
@@ -242,9 +220,9 @@ void links_table(std::ostream& out, const RunReport& r) {
     for (const auto& [reason, count] : l.dropped) {
       drops += (drops.empty() ? "" : ", ") + reason + " " + std::to_string(count);
     }
-    out << "<tr><td>" << escape(l.name) << "</td><td>" << escape(l.from) << "</td><td>"
-        << escape(l.to) << "</td><td>" << l.offered << "</td><td>" << l.delivered << "</td><td>"
-        << escape(drops) << "</td></tr>";
+    out << "<tr><td>" << escape_markup(l.name) << "</td><td>" << escape_markup(l.from)
+        << "</td><td>" << escape_markup(l.to) << "</td><td>" << l.offered << "</td><td>"
+        << l.delivered << "</td><td>" << escape_markup(drops) << "</td></tr>";
   }
   out << "</table>\n";
 }
@@ -254,7 +232,8 @@ void links_table(std::ostream& out, const RunReport& r) {
 void write_run_html(const RunReport& r, std::ostream& out) {
   const std::string title =
       "mqttsim run: " + (r.scenario_name.empty() ? r.scenario_file : r.scenario_name);
-  out << "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>" << escape(title)
+  out << "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'><title>"
+      << escape_markup(title)
       << "</title><style>body{font-family:sans-serif;max-width:60rem;margin:auto;padding:1rem}"
          "table{border-collapse:collapse;margin:.5rem 0}td,th{white-space:nowrap;border:1px solid "
          "#ccc;padding:"
@@ -262,16 +241,17 @@ void write_run_html(const RunReport& r, std::ostream& out) {
          "font-size:11px}.fail{color:#b00;font-weight:bold}.ok{color:#070}circle.broker{fill:"
          "#d62728}circle.router{fill:#7f7f7f}circle.gateway{fill:#ff7f0e}circle.client{fill:"
          "#1f77b4}</style></head><body>\n";
-  out << "<h1>" << escape(title) << "</h1>\n<p>"
+  out << "<h1>" << escape_markup(title) << "</h1>\n<p>"
       << (r.passed() ? "<span class='ok'>passed</span>" : "<span class='fail'>FAILED</span>")
       << " · seed " << r.seed << " · virtual time " << format_duration(r.duration_ns)
-      << " · trace digest <code>" << escape(r.trace_digest) << "</code> · scenario digest <code>"
-      << escape(r.scenario_digest) << "</code> · " << escape(r.program_version) << "</p>\n";
+      << " · trace digest <code>" << escape_markup(r.trace_digest)
+      << "</code> · scenario digest <code>" << escape_markup(r.scenario_digest) << "</code> · "
+      << escape_markup(r.program_version) << "</p>\n";
   if (!r.expectations.empty()) {
     out << "<h2>Expectations</h2><ul>";
     for (const ExpectationReport& e : r.expectations) {
       out << "<li class='" << (e.met ? "ok" : "fail") << "'>" << (e.met ? "met" : "NOT MET") << ": "
-          << escape(e.text) << " (actual " << escape(e.actual_text) << ")</li>";
+          << escape_markup(e.text) << " (actual " << escape_markup(e.actual_text) << ")</li>";
     }
     out << "</ul>\n";
   }
