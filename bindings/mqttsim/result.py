@@ -29,7 +29,8 @@ def run(scenario, seed=None, trace=None):
     """Simulate `scenario` (a Scenario, or a path / YAML text for Scenario.from_yaml).
 
     seed overrides the scenario's seed; trace, a file path, receives the JSONL trace (what
-    `measure.trace` writes as trace.jsonl in the CLI). Returns a Result.
+    `measure.trace` writes as trace.jsonl in the CLI; that key alone writes nothing from
+    Python). Returns a Result.
     """
     if not isinstance(scenario, Scenario):
         if isinstance(scenario, (str, bytes, os.PathLike)):

@@ -45,6 +45,14 @@ def test_a_process_pool_sweep_gives_the_serial_table(quickstart, serial_table):
                              extract=delivery_count) == serial_table
 
 
+def test_a_thread_pool_sweep_runs_simulations_side_by_side_and_gives_the_serial_table(
+        quickstart, serial_table):
+    # The GIL is released while C++ runs, so threads simulate in parallel; worlds share nothing.
+    with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
+        assert mqttsim.sweep(quickstart, GRID, SEEDS, executor=pool,
+                             extract=delivery_count) == serial_table
+
+
 def test_a_local_dask_cluster_sweep_gives_the_serial_table(quickstart, serial_table):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
