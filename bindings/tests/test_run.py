@@ -151,7 +151,7 @@ def test_the_gil_is_released_while_the_simulation_runs(quickstart):
     assert end - start > 0.2, "the run is too short to tell"
     middle = [t for t in ticks if start + 0.25 * (end - start) < t < start + 0.75 * (end - start)]
     # Held GIL: no tick at all in the middle of the run. Released: one every millisecond or so.
-    assert len(middle) >= 20, (len(middle), end - start)
+    assert len(middle) >= 5, (len(middle), end - start)
     assert window["result"].passed
 
 
