@@ -1,11 +1,12 @@
-// pybind11 module `mqttsim._core`: the codec for now (decode/encode packets as dicts); the
-// simulator API joins with the Python bindings issue. Packets cross as JSON-shaped dicts so
-// Python sees exactly what `mqttsim decode` prints.
+// pybind11 module `mqttsim._core`: the codec (decode/encode packets as dicts, exactly what
+// `mqttsim decode` prints) here, and the simulator (sim_module.cpp). The Python package `mqttsim`
+// builds its API on top.
 #include <pybind11/pybind11.h>
 
 #include <stdexcept>
 #include <string>
 
+#include "bindings/sim_module.hpp"
 #include "protocol/codec.hpp"
 #include "protocol/packet_json.hpp"
 
@@ -75,4 +76,5 @@ PYBIND11_MODULE(_core, m) {
         py::arg("sender") = "client", "Decode an MQTT byte stream into packet dicts.");
   m.def("encode", &py_encode, py::arg("packet"), py::arg("version") = "3.1.1",
         py::arg("sender") = "client", "Encode one packet dict (decode's format) to bytes.");
+  mqttsim::bindings::add_sim_bindings(m);
 }

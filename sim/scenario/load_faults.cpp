@@ -161,6 +161,8 @@ void read_measure(YamlReader& reader, const YAML::Node& node, ScenarioSpec& spec
   spec.measure.pcap = reader.flag(node["pcap"], "measure.pcap").value_or(false);
   spec.measure.bucket_ns = reader.duration_ns(node["bucket"], "measure.bucket", kNsPerMs)
                                .value_or(spec.measure.bucket_ns);
+  spec.measure.settle_ns =
+      reader.duration_ns(node["settle"], "measure.settle").value_or(spec.measure.settle_ns);
 }
 
 void read_expectations(YamlReader& reader, const YAML::Node& node, ScenarioSpec& spec) {

@@ -116,6 +116,8 @@ TEST_CASE("overrides from --set change values, list items and missing keys", "[s
   CHECK(s.faults[3].at_ns == 50 * kNsPerS);
   CHECK(s.faults[2].at_ns == 41 * kNsPerS);  // the crash moved after the loss change
   CHECK(s.measure.pcap);
+  CHECK(load_good().measure.settle_ns == 10 * kNsPerS);
+  CHECK(load_good({"measure.settle=45s"}).measure.settle_ns == 45 * kNsPerS);
   CHECK(s.digest != load_good().digest);
   CHECK(load_good({"seed=99"}).digest == load_good({"seed=99"}).digest);
   CHECK(s.canonical_yaml.find("count: 10") != std::string::npos);
