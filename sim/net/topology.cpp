@@ -152,6 +152,25 @@ std::optional<std::vector<LinkId>> Topology::search_path(NodeId from, NodeId to)
 std::optional<std::vector<LinkId>> Topology::route(NodeId from, NodeId to) {
   if (from >= nodes_.size() || to >= nodes_.size())
     throw std::invalid_argument("route: unknown node");
+  // A node with a single out-link (a device on its access link) reaches everything through that
+  // neighbour, whose shortest paths never come back through it (weights are positive): its route
+  // is the link plus the neighbour's, with the same tie-breaks. Without this, every leaf of a
+  // 10k-device star would run its own search, which settles most of its siblings first.
+  std::vector<LinkId> prefix;
+  while (from != to && boost::out_degree(from, graph_) == 1) {
+    if (prefix.size() >= nodes_.size()) return std::nullopt;  // a ring of such nodes misses `to`
+    const auto edge = *boost::out_edges(from, graph_).first;
+    prefix.push_back(graph_[edge].link);
+    from = static_cast<NodeId>(boost::target(edge, graph_));
+  }
+  if (prefix.empty()) return route_from(from, to);
+  auto rest = route_from(from, to);
+  if (!rest) return std::nullopt;
+  prefix.insert(prefix.end(), rest->begin(), rest->end());
+  return prefix;
+}
+
+std::optional<std::vector<LinkId>> Topology::route_from(NodeId from, NodeId to) {
   if (trees_.count(from) == 0 && ++route_requests_[from] < kFullTreeAfter) {
     return search_path(from, to);
   }

@@ -84,6 +84,8 @@ class Topology {
   const Tree& tree_from(NodeId source);
   Tree compute_tree(NodeId source) const;
   std::optional<std::vector<LinkId>> search_path(NodeId from, NodeId to);
+  // route() once `from` has more than one out-link: a cached tree or a search.
+  std::optional<std::vector<LinkId>> route_from(NodeId from, NodeId to);
   static constexpr std::uint32_t kFullTreeAfter = 8;
 
   Rng world_;

@@ -149,3 +149,51 @@ TEST_CASE("random graphs: routes are shortest and the same on every build") {
     }
   });
 }
+
+TEST_CASE("random graphs: every hop of a route follows the documented tie-break") {
+  // Checked against exact weighted distances (latency · 2^16 + 1 per link, as Topology weighs
+  // links), so nodes with a single out-link, which route through their neighbour's tree, must
+  // pick the same predecessors as a search from them would.
+  rc::prop("each predecessor is the lowest-indexed node at the right distance, then first link",
+           [] {
+             const int n = *rc::gen::inRange(1, 9);
+             const auto edges = *rc::gen::container<std::vector<Edge>>(
+                 rc::gen::build<Edge>(rc::gen::set(&Edge::from, rc::gen::inRange(0, n)),
+                                      rc::gen::set(&Edge::to, rc::gen::inRange(0, n)),
+                                      rc::gen::set(&Edge::latency_ms, rc::gen::inRange(0, 4))));
+             constexpr TimeNs kInf = std::numeric_limits<TimeNs>::max() / 4;
+             const auto size = static_cast<std::size_t>(n);
+             const auto weight = [](const Edge& e) { return e.latency_ms * kNsPerMs * 65536 + 1; };
+             std::vector<TimeNs> dist(size * size, kInf);
+             const auto cell = [&dist, size](auto i, auto j) -> TimeNs& {
+               return dist[static_cast<std::size_t>(i) * size + static_cast<std::size_t>(j)];
+             };
+             for (std::size_t i = 0; i < size; ++i) cell(i, i) = 0;
+             for (const Edge& e : edges)
+               cell(e.from, e.to) = std::min(cell(e.from, e.to), weight(e));
+             for (std::size_t k = 0; k < size; ++k)
+               for (std::size_t i = 0; i < size; ++i)
+                 for (std::size_t j = 0; j < size; ++j)
+                   cell(i, j) = std::min(cell(i, j), cell(i, k) + cell(k, j));
+             Topology t = build(edges, n);
+             for (int from = 0; from < n; ++from) {
+               for (int to = 0; to < n; ++to) {
+                 const auto route = t.route(static_cast<NodeId>(from), static_cast<NodeId>(to));
+                 RC_ASSERT(route.has_value() == (cell(from, to) < kInf));
+                 if (!route) continue;
+                 for (const LinkId id : *route) {
+                   const int v = static_cast<int>(t.link_target(id));
+                   // The expected predecessor link of v: lowest u achieving dist, then lowest id.
+                   std::size_t best = edges.size();
+                   for (std::size_t k = 0; k < edges.size(); ++k) {
+                     const Edge& e = edges[k];
+                     if (e.to != v || e.to == from || cell(from, e.from) >= kInf) continue;
+                     if (cell(from, e.from) + weight(e) != cell(from, v)) continue;
+                     if (best == edges.size() || e.from < edges[best].from) best = k;
+                   }
+                   RC_ASSERT(static_cast<std::size_t>(id) == best);
+                 }
+               }
+             }
+           });
+}
