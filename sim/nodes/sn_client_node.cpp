@@ -4,6 +4,7 @@
 #include "sim/nodes/sn_client_node.hpp"
 
 #include <algorithm>
+#include <optional>
 #include <stdexcept>
 #include <variant>
 
@@ -58,6 +59,10 @@ SnWireCounters& SnWireCounters::operator+=(const SnWireCounters& other) {
     packets[i] += other.packets[i];
     bytes[i] += other.bytes[i];
   }
+  for (std::size_t i = 0; i < flow_packets.size(); ++i) {
+    flow_packets[i] += other.flow_packets[i];
+    flow_bytes[i] += other.flow_bytes[i];
+  }
   return *this;
 }
 
@@ -89,6 +94,21 @@ void account_sn_datagram(NodeWorld& world, net::NodeId node, net::NodeId peer,
   }
   ++counters.packets[slot];
   counters.bytes[slot] += datagram.size();
+  // The flow's QoS level: a PUBLISH says it; PUBACK ends QoS 1 flows (or rejects one), the
+  // PUBREC/PUBREL/PUBCOMP exchange belongs to QoS 2.
+  std::optional<int> level;
+  using sn::MsgType;
+  if (r.packet_type == static_cast<std::uint8_t>(MsgType::publish)) level = r.qos;
+  if (r.packet_type == static_cast<std::uint8_t>(MsgType::puback)) level = 1;
+  if (r.packet_type == static_cast<std::uint8_t>(MsgType::pubrec) ||
+      r.packet_type == static_cast<std::uint8_t>(MsgType::pubrel) ||
+      r.packet_type == static_cast<std::uint8_t>(MsgType::pubcomp)) {
+    level = 2;
+  }
+  if (level) {
+    counters.flow_packets[static_cast<std::size_t>(*level + 1)] += 1;
+    counters.flow_bytes[static_cast<std::size_t>(*level + 1)] += datagram.size();
+  }
   world.trace.record(r);
 }
 

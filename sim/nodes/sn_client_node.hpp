@@ -22,6 +22,9 @@ struct SnWireCounters {
   static constexpr std::size_t kSlots = 32;
   std::array<std::uint64_t, kSlots> packets{};
   std::array<std::uint64_t, kSlots> bytes{};
+  // Publish-flow datagrams by QoS level, index level + 1, as in WireCounters.
+  std::array<std::uint64_t, 4> flow_packets{};
+  std::array<std::uint64_t, 4> flow_bytes{};
   static std::size_t slot(std::uint8_t msg_type) {
     return msg_type == 0xFE ? 31 : std::min<std::size_t>(msg_type, 30);
   }

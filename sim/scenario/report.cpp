@@ -196,6 +196,12 @@ reports::RunReport make_run_report(const World& world, double wall_s,
   const nodes::DeliveryLedger& ledger = world.ledger();
   nodes::QosCounts all_counts;
   std::vector<TimeNs> all_samples;
+  std::vector<const nodes::WireCounters*> mqtt_wire{&world.broker().sent()};
+  for (const nodes::VirtualClient& c : world.clients()) mqtt_wire.push_back(&c.sent());
+  for (const nodes::SnGatewayHost& g : world.sn_gateways()) mqtt_wire.push_back(&g.sent());
+  std::vector<const nodes::SnWireCounters*> sn_wire;
+  for (const nodes::SnClientNode& c : world.sn_clients()) sn_wire.push_back(&c.sent());
+  for (const nodes::SnGatewayHost& g : world.sn_gateways()) sn_wire.push_back(&g.sn_sent());
   for (int q = -1; q <= 2; ++q) {  // -1: MQTT-SN QoS -1, only when used
     const nodes::QosCounts c = ledger.counts(q, cutoff_ns);
     if (c.sent == 0 && c.refused == 0) continue;
@@ -206,6 +212,15 @@ reports::RunReport make_run_report(const World& world, double wall_s,
     all_counts.lost += c.lost;
     all_counts.duplicated += c.duplicated;
     r.qos.push_back(qos_stats(q, c, std::move(samples)));
+    const auto at = static_cast<std::size_t>(q + 1);
+    for (const nodes::WireCounters* w : mqtt_wire) {
+      r.qos.back().wire_packets += w->flow_packets[at];
+      r.qos.back().wire_bytes += w->flow_bytes[at];
+    }
+    for (const nodes::SnWireCounters* w : sn_wire) {
+      r.qos.back().wire_packets += w->flow_packets[at];
+      r.qos.back().wire_bytes += w->flow_bytes[at];
+    }
   }
   for (const nodes::VirtualClient& c : world.clients()) {
     r.connection_breaks += c.stats().connection_losses;

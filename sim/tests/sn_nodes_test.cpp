@@ -103,6 +103,12 @@ TEST_CASE("MQTT-SN sensors at QoS -1, 0, 1 and 2 reach an MQTT subscriber throug
   REQUIRE(report.qos.size() == 4);
   CHECK(report.qos.front().qos == -1);
   CHECK(report.qos.front().delivery_ratio == 1.0);
+  // Loss-free, three hops (radio, gateway → broker, broker → subscriber), 8 messages a level:
+  // 1, 1, 2 and 4 publish-flow packets per message and hop at QoS -1, 0, 1 and 2.
+  CHECK(report.qos[0].wire_packets == 8 * 3);
+  CHECK(report.qos[1].wire_packets == 8 * 3);
+  CHECK(report.qos[2].wire_packets == 8 * 3 * 2);
+  CHECK(report.qos[3].wire_packets == 8 * 3 * 4);
 }
 
 TEST_CASE("radio loss ends QoS 1 and 2 publishes in reported loss after N_retry, never a QoS 2 dup",
