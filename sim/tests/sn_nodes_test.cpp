@@ -166,3 +166,31 @@ TEST_CASE("a QoS -1 topic that is neither predefined nor short cannot be built",
   CHECK_THROWS_AS(node.publish_now("not/in/table", 20, -1), std::invalid_argument);
   CHECK_NOTHROW(node.publish_now("ab", 20, -1));  // a short topic name needs no table
 }
+
+TEST_CASE("an MQTT-SN sensor subscribed through the gateway receives an MQTT client's messages",
+          "[sn]") {
+  const std::string text =
+      "name: sn-sub\nseed: 3\nduration: 1min\n"
+      "topology:\n  nodes: {gw: gateway}\n"
+      "  links:\n    backhaul: {between: [gw, broker], profile: ethernet}\n"
+      "clients:\n"
+      "  actuator:\n    protocol: mqtt-sn\n    gateway: gw\n"
+      "    attach: {to: gw, profile: wifi, loss: 0}\n"
+      "    subscribe: [{filter: \"cmd/#\", qos: 1}]\n"
+      "  app:\n    start: 3s\n    attach: {to: broker, profile: ethernet}\n"
+      "    publish: {topic: \"cmd/valve\", every: 2s, qos: 1, payload: 20, count: 5}\n"
+      "measure: {settle: 10s}\n";
+  World world(load(text));
+  world.run();
+  const nodes::QosCounts c = world.ledger().counts(1);
+  CHECK(c.sent == 5);
+  CHECK(c.expected == 5);  // the SUBACK through the gateway reached the ledger
+  CHECK(c.delivered == 5);
+  CHECK(c.duplicated == 0);
+  REQUIRE(world.sn_clients().size() == 1);
+  CHECK(world.sn_clients().front().stats().received == 5);
+  // The gateway REGISTERed the wildcard's topic with the sensor before the first PUBLISH.
+  CHECK(
+      world.sn_gateways().front().sn_sent().packets[slot(protocol::sn::MsgType::register_topic)] ==
+      1);
+}
