@@ -23,6 +23,8 @@ ordered_json qos_json(const QosStats& q) {
           {"lost", q.lost},
           {"duplicated", q.duplicated},
           {"delivery_ratio", q.delivery_ratio},
+          {"wire_packets", q.wire_packets},
+          {"wire_bytes", q.wire_bytes},
           {"latency_ns",
            {{"p50", optional_ns(q.latency_p50_ns)},
             {"p90", optional_ns(q.latency_p90_ns)},
@@ -118,7 +120,7 @@ void write_run_summary(const RunReport& r, std::ostream& out) {
   out << std::left << std::setw(5) << "QoS" << std::right << std::setw(10) << "sent"
       << std::setw(11) << "delivered" << std::setw(8) << "lost" << std::setw(8) << "dup"
       << std::setw(10) << "ratio" << std::setw(11) << "p50" << std::setw(11) << "p99"
-      << std::setw(11) << "max"
+      << std::setw(11) << "max" << std::setw(10) << "pkts/msg"
       << "\n";
   for (const QosStats& q : r.qos) {
     auto lat = [](const std::optional<std::int64_t>& v) { return v ? format_duration(*v) : "-"; };
@@ -127,7 +129,15 @@ void write_run_summary(const RunReport& r, std::ostream& out) {
     out << std::left << std::setw(5) << q.qos << std::right << std::setw(10) << q.sent
         << std::setw(11) << q.delivered << std::setw(8) << q.lost << std::setw(8) << q.duplicated
         << std::setw(10) << ratio.str() << std::setw(11) << lat(q.latency_p50_ns) << std::setw(11)
-        << lat(q.latency_p99_ns) << std::setw(11) << lat(q.latency_max_ns) << "\n";
+        << lat(q.latency_p99_ns) << std::setw(11) << lat(q.latency_max_ns);
+    std::ostringstream per_message;  // wire packets per message sent: the cost of the level
+    if (q.sent > 0) {
+      per_message << std::fixed << std::setprecision(2)
+                  << static_cast<double>(q.wire_packets) / static_cast<double>(q.sent);
+    } else {
+      per_message << "-";
+    }
+    out << std::setw(10) << per_message.str() << "\n";
   }
   out << "connection breaks " << r.connection_breaks << "  queue drops " << r.queue_drops
       << "  refused connections " << r.connections_refused << "  events " << r.events << "\n";

@@ -25,6 +25,10 @@ struct QosStats {
   std::optional<std::int64_t> latency_p50_ns, latency_p90_ns, latency_p99_ns, latency_max_ns;
   // Sorted latencies, thinned to at most a few thousand points: the CDF chart's data.
   std::vector<std::int64_t> latency_cdf_ns;
+  // Publish-flow packets (PUBLISH … PUBCOMP, MQTT and MQTT-SN) every node sent for messages of
+  // this QoS, retransmissions included: the wire cost of the level.
+  std::uint64_t wire_packets = 0;
+  std::uint64_t wire_bytes = 0;
 };
 
 struct WireStats {

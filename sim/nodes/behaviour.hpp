@@ -34,6 +34,9 @@ struct PublishBehaviour {
   // "client/<i>/topic" forked by the name: one client gets the same value in all its templates.
   std::string topic_template;
   protocol::QoS qos = protocol::QoS::at_most_once;
+  // MQTT-SN QoS -1 (SnClientNode only; `qos` is then ignored): to a predefined topic id or a
+  // two-character short topic name, without a connection.
+  bool qos_minus_one = false;
   bool retain = false;
   TimeNs interval_ns = 10'000'000'000;  // mean time between publishes (1 / rate)
   Distribution jitter_ns;               // added to each interval; the sum is clamped at 0

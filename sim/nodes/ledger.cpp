@@ -87,6 +87,10 @@ void DeliveryLedger::record_packet_id(MessageKey key, std::uint16_t packet_id) {
   if (r.packet_id == 0) r.packet_id = packet_id;
 }
 
+void DeliveryLedger::mark_qos_minus_one(MessageKey key) {
+  records_.at(key - 1).qos_minus_one = true;
+}
+
 void DeliveryLedger::mark_will(MessageKey key) {
   records_.at(key - 1).will = true;
 }
@@ -215,12 +219,13 @@ struct PairTally {
 
 // Walks each message of `qos` once: its expected subscribers and its deliveries per subscriber.
 template <class F>
-static void for_each_message_tally(const DeliveryLedger& ledger, protocol::QoS qos,
+static void for_each_message_tally(const DeliveryLedger& ledger, int qos_level,
                                    TimeNs published_before_ns, F&& visit) {
   std::vector<PairTally> tallies;
   for (MessageKey key = 1; key <= ledger.message_count(); ++key) {
     const MessageRecord& r = ledger.message(key);
-    if (r.qos != qos || r.will || r.published_ns >= published_before_ns) continue;
+    const int level = r.qos_minus_one ? -1 : static_cast<int>(r.qos);
+    if (level != qos_level || r.will || r.published_ns >= published_before_ns) continue;
     tallies.clear();
     std::uint64_t retained = 0;
     for (std::uint32_t i = r.first_delivery; i != kNoDelivery;
@@ -243,8 +248,12 @@ static void for_each_message_tally(const DeliveryLedger& ledger, protocol::QoS q
 }
 
 QosCounts DeliveryLedger::counts(protocol::QoS qos, TimeNs published_before_ns) const {
+  return counts(static_cast<int>(qos), published_before_ns);
+}
+
+QosCounts DeliveryLedger::counts(int qos_level, TimeNs published_before_ns) const {
   QosCounts c;
-  for_each_message_tally(*this, qos, published_before_ns,
+  for_each_message_tally(*this, qos_level, published_before_ns,
                          [&](const MessageRecord& r, MessageKey key,
                              const std::vector<PairTally>& tallies, std::uint64_t retained) {
                            if (r.refused) {
@@ -253,6 +262,7 @@ QosCounts DeliveryLedger::counts(protocol::QoS qos, TimeNs published_before_ns) 
                            }
                            ++c.sent;
                            if (r.acked()) ++c.acked;
+                           if (r.acked_ns != kNeverNs && !r.acked()) ++c.reported_lost;
                            c.retained_deliveries += retained;
                            for (const PairTally& t : tallies) {
                              ++c.delivered;
@@ -272,8 +282,13 @@ QosCounts DeliveryLedger::counts(protocol::QoS qos, TimeNs published_before_ns) 
 
 std::vector<TimeNs> DeliveryLedger::latency_samples_ns(protocol::QoS qos,
                                                        TimeNs published_before_ns) const {
+  return latency_samples_ns(static_cast<int>(qos), published_before_ns);
+}
+
+std::vector<TimeNs> DeliveryLedger::latency_samples_ns(int qos_level,
+                                                       TimeNs published_before_ns) const {
   std::vector<TimeNs> out;
-  for_each_message_tally(*this, qos, published_before_ns,
+  for_each_message_tally(*this, qos_level, published_before_ns,
                          [&](const MessageRecord& r, MessageKey,
                              const std::vector<PairTally>& tallies, std::uint64_t) {
                            for (const PairTally& t : tallies)

@@ -48,6 +48,9 @@ struct MessageRecord {
   bool refused = false;  // publish() refused it on the spot: it never left the client
   bool will =
       false;  // the publisher's Will, not a publish(): its deliveries are the Will going out
+  // MQTT-SN QoS -1: published without a connection; `qos` then says at_most_once, the QoS
+  // the gateway forwards it with. Counted apart, as QoS level -1.
+  bool qos_minus_one = false;
   std::uint8_t ack_reason = 0;  // the PublishAcked reason code (>= 0x80: failed)
   bool acked() const { return acked_ns != kNeverNs && ack_reason < 0x80; }
 };
@@ -82,6 +85,9 @@ struct QosCounts {
   std::uint64_t sent = 0;     // accepted by publish()
   std::uint64_t refused = 0;  // refused by publish()
   std::uint64_t acked = 0;    // PublishAcked with a success code
+  // The publisher was told the message is lost (MQTT-SN: N_retry retransmissions unanswered,
+  // or a rejection): bounded retries end in a reported loss, which is not a violation.
+  std::uint64_t reported_lost = 0;
   std::uint64_t expected = 0;
   std::uint64_t delivered = 0;
   std::uint64_t lost = 0;
@@ -113,6 +119,8 @@ class DeliveryLedger {
   // out of counts() and expected_subscribers(): whether one is due depends on how the
   // connection ended, which the checks decide.
   void mark_will(MessageKey key);
+  // Marks a record as an MQTT-SN QoS -1 publish (see MessageRecord::qos_minus_one).
+  void mark_qos_minus_one(MessageKey key);
   void record_ack(MessageKey key, std::uint8_t reason_code, TimeNs now);
   // A message arrived at `subscriber`. Payloads without a valid tag are counted as untagged.
   void record_delivery(LedgerClient subscriber, std::string_view topic, std::string_view payload,
@@ -142,8 +150,13 @@ class DeliveryLedger {
   // published before `published_before_ns`: leave out the last seconds of a run, whose messages
   // may still be on their way.
   QosCounts counts(protocol::QoS qos, TimeNs published_before_ns = kTimeMaxNs) const;
+  // The same by QoS level -1..2, where -1 is MQTT-SN's QoS -1 (the QoS overloads count 0..2
+  // without the QoS -1 records).
+  QosCounts counts(int qos_level, TimeNs published_before_ns = kTimeMaxNs) const;
   // Publish → first delivery per (message, subscriber) pair, in message order.
   std::vector<TimeNs> latency_samples_ns(protocol::QoS qos,
+                                         TimeNs published_before_ns = kTimeMaxNs) const;
+  std::vector<TimeNs> latency_samples_ns(int qos_level,
                                          TimeNs published_before_ns = kTimeMaxNs) const;
   // The subscribers expected to receive `key` (sorted, distinct).
   std::vector<LedgerClient> expected_subscribers(MessageKey key) const;

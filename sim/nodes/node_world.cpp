@@ -30,10 +30,22 @@ void account_sent(NodeWorld& world, net::NodeId node, std::uint32_t peer, bool v
             world.ledger.record_packet_id(*key, publish->packet_id);
           }
         }
+        // A tagged message's hops count at the level it was published with (an MQTT-SN QoS -1
+        // message travels on at QoS 0 from its gateway); untagged ones at their own QoS.
+        int level = r.qos;
+        if (r.message_id != 0 && r.message_id <= world.ledger.message_count()) {
+          const MessageRecord& m = world.ledger.message(r.message_id);
+          level = m.qos_minus_one ? -1 : static_cast<int>(m.qos);
+        }
+        counters.flow_packets[static_cast<std::size_t>(level + 1)] += 1;
+        counters.flow_bytes[static_cast<std::size_t>(level + 1)] += header.size_bytes;
       }
     } else if (header.type >= 4 && header.type <= 7 && packet.size() >= header.header_bytes + 2u) {
       r.packet_id = static_cast<std::uint16_t>(packet[header.header_bytes] << 8 |
                                                packet[header.header_bytes + 1u]);
+      const std::size_t level = header.type == 4 ? 2 : 3;  // PUBACK: QoS 1; the rest QoS 2
+      counters.flow_packets[level] += 1;
+      counters.flow_bytes[level] += header.size_bytes;
     }
     world.trace.record(r);
   });

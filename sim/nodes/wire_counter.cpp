@@ -27,6 +27,10 @@ WireCounters& WireCounters::operator+=(const WireCounters& other) {
     packets[t] += other.packets[t];
     bytes[t] += other.bytes[t];
   }
+  for (std::size_t i = 0; i < flow_packets.size(); ++i) {
+    flow_packets[i] += other.flow_packets[i];
+    flow_bytes[i] += other.flow_bytes[i];
+  }
   return *this;
 }
 

@@ -18,6 +18,10 @@ namespace mqttsim::sim::nodes {
 struct WireCounters {
   std::array<std::uint64_t, 16> packets{};
   std::array<std::uint64_t, 16> bytes{};
+  // Publish-flow packets (PUBLISH … PUBCOMP) by the QoS level of their flow, index level + 1
+  // (level -1: MQTT-SN QoS -1). Filled by account_sent (node_world.hpp), not by add().
+  std::array<std::uint64_t, 4> flow_packets{};
+  std::array<std::uint64_t, 4> flow_bytes{};
 
   void add(std::uint8_t type, std::uint64_t size_bytes) {
     ++packets[type & 0x0F];

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "protocol/mqttsn.hpp"
 #include "protocol/types.hpp"
 
 namespace mqttsim::sim::scenario {
@@ -57,11 +58,24 @@ reports::QosStats qos_stats(int qos, const nodes::QosCounts& c, std::vector<Time
 void add_wire(const World& world, reports::RunReport& report) {
   nodes::WireCounters total = world.broker().sent();
   for (const nodes::VirtualClient& c : world.clients()) total += c.sent();
+  for (const nodes::SnGatewayHost& g : world.sn_gateways()) total += g.sent();
   for (std::uint8_t type = 1; type < 16; ++type) {
     if (total.packets[type] == 0) continue;
     report.wire.push_back(
         {std::string(protocol::packet_type_name(static_cast<protocol::PacketType>(type))),
          total.packets[type], total.bytes[type]});
+  }
+  // MQTT-SN datagrams (sensors and gateways), named "SN " + MsgType so they sort apart.
+  nodes::SnWireCounters sn_total;
+  for (const nodes::SnClientNode& c : world.sn_clients()) sn_total += c.sent();
+  for (const nodes::SnGatewayHost& g : world.sn_gateways()) sn_total += g.sn_sent();
+  for (std::size_t slot = 0; slot < nodes::SnWireCounters::kSlots; ++slot) {
+    if (sn_total.packets[slot] == 0) continue;
+    const std::string name =
+        slot == 30 ? std::string("MALFORMED")
+                   : std::string(protocol::sn::message_type_name(
+                         static_cast<protocol::sn::MsgType>(slot == 31 ? 0xFE : slot)));
+    report.wire.push_back({"SN " + name, sn_total.packets[slot], sn_total.bytes[slot]});
   }
 }
 
@@ -182,20 +196,37 @@ reports::RunReport make_run_report(const World& world, double wall_s,
   const nodes::DeliveryLedger& ledger = world.ledger();
   nodes::QosCounts all_counts;
   std::vector<TimeNs> all_samples;
-  for (int q = 0; q <= 2; ++q) {
-    const auto qos = static_cast<protocol::QoS>(q);
-    const nodes::QosCounts c = ledger.counts(qos, cutoff_ns);
+  std::vector<const nodes::WireCounters*> mqtt_wire{&world.broker().sent()};
+  for (const nodes::VirtualClient& c : world.clients()) mqtt_wire.push_back(&c.sent());
+  for (const nodes::SnGatewayHost& g : world.sn_gateways()) mqtt_wire.push_back(&g.sent());
+  std::vector<const nodes::SnWireCounters*> sn_wire;
+  for (const nodes::SnClientNode& c : world.sn_clients()) sn_wire.push_back(&c.sent());
+  for (const nodes::SnGatewayHost& g : world.sn_gateways()) sn_wire.push_back(&g.sn_sent());
+  for (int q = -1; q <= 2; ++q) {  // -1: MQTT-SN QoS -1, only when used
+    const nodes::QosCounts c = ledger.counts(q, cutoff_ns);
     if (c.sent == 0 && c.refused == 0) continue;
-    std::vector<TimeNs> samples = ledger.latency_samples_ns(qos, cutoff_ns);
+    std::vector<TimeNs> samples = ledger.latency_samples_ns(q, cutoff_ns);
     all_samples.insert(all_samples.end(), samples.begin(), samples.end());
     all_counts.sent += c.sent;
     all_counts.expected += c.expected;
     all_counts.lost += c.lost;
     all_counts.duplicated += c.duplicated;
     r.qos.push_back(qos_stats(q, c, std::move(samples)));
+    const auto at = static_cast<std::size_t>(q + 1);
+    for (const nodes::WireCounters* w : mqtt_wire) {
+      r.qos.back().wire_packets += w->flow_packets[at];
+      r.qos.back().wire_bytes += w->flow_bytes[at];
+    }
+    for (const nodes::SnWireCounters* w : sn_wire) {
+      r.qos.back().wire_packets += w->flow_packets[at];
+      r.qos.back().wire_bytes += w->flow_bytes[at];
+    }
   }
   for (const nodes::VirtualClient& c : world.clients()) {
     r.connection_breaks += c.stats().connection_losses;
+  }
+  for (const nodes::SnGatewayHost& g : world.sn_gateways()) {
+    r.connection_breaks += g.stats().broker_connections_lost;
   }
   if (world.broker().running()) {
     const auto& m = const_cast<nodes::BrokerHost&>(world.broker()).core().metrics();

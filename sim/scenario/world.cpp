@@ -65,13 +65,6 @@ World::World(const ScenarioSpec& spec, std::optional<std::uint64_t> seed, TraceS
       rng_(seed_),
       trace_(trace_sink),
       topology_(rng_.fork("topology")) {
-  for (const ClientGroupSpec& group : spec_.clients) {
-    if (group.protocol == ClientProtocol::mqtt_sn) {
-      throw WorldError("clients." + group.name +
-                       ": MQTT-SN clients are not built into the simulator yet (the protocol "
-                       "client and gateway exist; their simulator nodes are next)");
-    }
-  }
   build_topology();
   network_ = std::make_unique<net::Network>(kernel_, topology_, trace_);
   tcp_ = std::make_unique<net::TcpTransport>(*network_, tcp_config(spec_.tcp));
@@ -79,6 +72,13 @@ World::World(const ScenarioSpec& spec, std::optional<std::uint64_t> seed, TraceS
       std::make_unique<nodes::NodeWorld>(nodes::NodeWorld{kernel_, *tcp_, trace_, ledger_});
   const net::NodeId broker_node = *topology_.find_node(spec_.broker.node);
   broker_ = std::make_unique<nodes::BrokerHost>(*node_world_, broker_node, spec_.broker.config);
+  const bool any_sn = std::any_of(spec_.clients.begin(), spec_.clients.end(), [](const auto& g) {
+    return g.protocol == ClientProtocol::mqtt_sn;
+  });
+  if (any_sn) {
+    udp_ = std::make_unique<net::UdpTransport>(*network_);
+    build_predefined_topics();
+  }
   build_clients();
   schedule_faults();
 }
@@ -118,6 +118,11 @@ void World::build_clients() {
       down.name = id + "/access/down";
       const net::NodeId anchor = anchors[static_cast<std::size_t>(n - 1) % anchors.size()];
       links_by_name_[id + "/access"] = topology_.connect(node, anchor, up, down);
+      const nodes::ClientBehaviour& b = add_behaviour(group, n, id);
+      if (group.protocol == ClientProtocol::mqtt_sn) {
+        add_sn_client(group, id, node, index, b);
+        continue;
+      }
 
       protocol::ClientConfig config;
       config.version = group.version;
@@ -139,54 +144,58 @@ void World::build_clients() {
         will.delay_s = whole_seconds(group.will->delay_ns);
         config.will = std::move(will);
       }
-
-      nodes::ClientBehaviour& b = behaviours_.emplace_back();
-      Rng start_rng = rng_.fork("scenario/start/" + id);
-      b.connect_at_ns =
-          group.start_ns +
-          (group.connect_spread_ns > 0 ? uniform_int(start_rng, 0, group.connect_spread_ns) : 0);
-      if (group.publish) {
-        const PublishSpec& p = *group.publish;
-        nodes::PublishBehaviour pb;
-        pb.topic_template = expand_client_template(p.topic, n, id, group.name, p.values);
-        pb.qos = to_qos(p.qos);
-        pb.retain = p.retain;
-        pb.interval_ns = p.interval_ns;
-        if (p.jitter_ns > 0) {
-          pb.jitter_ns = {nodes::Distribution::Kind::uniform, -static_cast<double>(p.jitter_ns),
-                          static_cast<double>(p.jitter_ns)};
-        }
-        pb.payload_size_bytes =
-            p.payload.kind == PayloadSpec::Kind::uniform
-                ? nodes::Distribution{nodes::Distribution::Kind::uniform,
-                                      static_cast<double>(p.payload.size_bytes),
-                                      static_cast<double>(p.payload.max_size_bytes)}
-                : nodes::Distribution::fixed(static_cast<double>(p.payload.size_bytes));
-        pb.json_temperature = p.payload.kind == PayloadSpec::Kind::json_temperature;
-        pb.start_ns = p.start_ns;
-        pb.max_messages = static_cast<std::uint64_t>(p.count);
-        b.publishes.push_back(std::move(pb));
-      }
-      for (const SubscriptionSpec& s : group.subscribe) {
-        protocol::SubscribeFilter f;
-        f.filter = expand_client_template(s.filter, n, id, group.name,
-                                          group.publish
-                                              ? group.publish->values
-                                              : std::map<std::string, std::vector<std::string>>{});
-        f.options.max_qos = to_qos(s.qos);
-        f.options.no_local = s.no_local;
-        f.options.retain_as_published = s.retain_as_published;
-        f.options.retain_handling = static_cast<protocol::RetainHandling>(s.retain_handling);
-        b.subscriptions.push_back(std::move(f));
-      }
-      if (group.churn.enabled) {
-        b.churn = nodes::ChurnBehaviour{static_cast<double>(group.churn.mean_online_ns) / 1e9,
-                                        static_cast<double>(group.churn.mean_offline_ns) / 1e9,
-                                        group.churn.graceful};
-      }
       clients_.emplace_back(*node_world_, node, id, broker_node, index, std::move(config), b, rng_);
     }
   }
+}
+
+nodes::ClientBehaviour& World::add_behaviour(const ClientGroupSpec& group, std::int64_t n,
+                                             const std::string& id) {
+  nodes::ClientBehaviour& b = behaviours_.emplace_back();
+  Rng start_rng = rng_.fork("scenario/start/" + id);
+  b.connect_at_ns =
+      group.start_ns +
+      (group.connect_spread_ns > 0 ? uniform_int(start_rng, 0, group.connect_spread_ns) : 0);
+  if (group.publish) {
+    const PublishSpec& p = *group.publish;
+    nodes::PublishBehaviour pb;
+    pb.topic_template = expand_client_template(p.topic, n, id, group.name, p.values);
+    pb.qos = to_qos(p.qos);
+    pb.qos_minus_one = p.qos < 0;
+    pb.retain = p.retain;
+    pb.interval_ns = p.interval_ns;
+    if (p.jitter_ns > 0) {
+      pb.jitter_ns = {nodes::Distribution::Kind::uniform, -static_cast<double>(p.jitter_ns),
+                      static_cast<double>(p.jitter_ns)};
+    }
+    pb.payload_size_bytes =
+        p.payload.kind == PayloadSpec::Kind::uniform
+            ? nodes::Distribution{nodes::Distribution::Kind::uniform,
+                                  static_cast<double>(p.payload.size_bytes),
+                                  static_cast<double>(p.payload.max_size_bytes)}
+            : nodes::Distribution::fixed(static_cast<double>(p.payload.size_bytes));
+    pb.json_temperature = p.payload.kind == PayloadSpec::Kind::json_temperature;
+    pb.start_ns = p.start_ns;
+    pb.max_messages = static_cast<std::uint64_t>(p.count);
+    b.publishes.push_back(std::move(pb));
+  }
+  for (const SubscriptionSpec& s : group.subscribe) {
+    protocol::SubscribeFilter f;
+    f.filter = expand_client_template(
+        s.filter, n, id, group.name,
+        group.publish ? group.publish->values : std::map<std::string, std::vector<std::string>>{});
+    f.options.max_qos = to_qos(s.qos);
+    f.options.no_local = s.no_local;
+    f.options.retain_as_published = s.retain_as_published;
+    f.options.retain_handling = static_cast<protocol::RetainHandling>(s.retain_handling);
+    b.subscriptions.push_back(std::move(f));
+  }
+  if (group.churn.enabled) {
+    b.churn = nodes::ChurnBehaviour{static_cast<double>(group.churn.mean_online_ns) / 1e9,
+                                    static_cast<double>(group.churn.mean_offline_ns) / 1e9,
+                                    group.churn.graceful};
+  }
+  return b;
 }
 
 std::vector<net::LinkId> World::links_named(const std::vector<std::string>& names) const {
@@ -227,7 +236,17 @@ std::vector<nodes::VirtualClient*> World::clients_matching(
       }
     }
   }
-  if (out.empty()) throw WorldError("faults: no client matches the given names");
+  if (out.empty()) {
+    for (const nodes::SnClientNode& c : sn_clients_) {
+      for (const std::string& p : patterns) {
+        if (detail::glob_match(p, topology_.name(c.node()))) {
+          throw WorldError("faults: client_crash of MQTT-SN sensors is not built yet ('" +
+                           topology_.name(c.node()) + "')");
+        }
+      }
+    }
+    throw WorldError("faults: no client matches the given names");
+  }
   return out;
 }
 
@@ -293,11 +312,14 @@ void World::apply_fault(const FaultSpec& f, bool undo) {
 
 void World::set_capture(net::PacketCapture* capture) {
   tcp_->set_capture(capture);
+  if (udp_) udp_->set_capture(capture);
 }
 
 void World::run(const std::function<void(const Progress&)>& progress) {
   broker_->start();
+  for (nodes::SnGatewayHost& g : sn_gateways_) g.start();
   for (nodes::VirtualClient& c : clients_) c.start();
+  for (nodes::SnClientNode& c : sn_clients_) c.start();
   const TimeNs step_ns = std::max<TimeNs>(spec_.duration_ns / 200, 1);
   for (TimeNs t = 0; t < spec_.duration_ns;) {
     t = std::min(spec_.duration_ns, t + step_ns);

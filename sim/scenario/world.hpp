@@ -15,8 +15,11 @@
 #include "sim/net/network.hpp"
 #include "sim/net/tcp.hpp"
 #include "sim/net/topology.hpp"
+#include "sim/net/udp.hpp"
 #include "sim/nodes/broker_host.hpp"
 #include "sim/nodes/ledger.hpp"
+#include "sim/nodes/sn_client_node.hpp"
+#include "sim/nodes/sn_gateway_host.hpp"
 #include "sim/nodes/virtual_client.hpp"
 #include "sim/scenario/spec.hpp"
 #include "sim/trace.hpp"
@@ -62,12 +65,23 @@ class World {
   const nodes::DeliveryLedger& ledger() const { return ledger_; }
   const nodes::BrokerHost& broker() const { return *broker_; }
   const std::deque<nodes::VirtualClient>& clients() const { return clients_; }
+  const std::deque<nodes::SnClientNode>& sn_clients() const { return sn_clients_; }
+  const std::deque<nodes::SnGatewayHost>& sn_gateways() const { return sn_gateways_; }
+  // The predefined MQTT-SN topic ids shared by all sensors and gateways (see
+  // build_predefined_topics); empty without QoS -1 publishers.
+  const std::map<std::string, std::uint16_t>& predefined_topics() const { return predefined_; }
   const net::TcpTransport& tcp() const { return *tcp_; }
   std::uint64_t faults_applied() const { return faults_applied_; }
 
  private:
   void build_topology();
   void build_clients();
+  nodes::ClientBehaviour& add_behaviour(const ClientGroupSpec& group, std::int64_t n,
+                                        const std::string& id);
+  void build_predefined_topics();
+  void add_sn_client(const ClientGroupSpec& group, const std::string& id, net::NodeId node,
+                     std::uint32_t index, const nodes::ClientBehaviour& behaviour);
+  nodes::SnGatewayHost& gateway_host(const std::string& gateway_node);
   void schedule_faults();
   void apply_fault(const FaultSpec& fault, bool undo);
   std::vector<net::LinkId> links_named(const std::vector<std::string>& names) const;
@@ -82,11 +96,16 @@ class World {
   net::Topology topology_;
   std::unique_ptr<net::Network> network_;
   std::unique_ptr<net::TcpTransport> tcp_;
+  std::unique_ptr<net::UdpTransport> udp_;  // only with MQTT-SN groups
   nodes::DeliveryLedger ledger_;
   std::unique_ptr<nodes::NodeWorld> node_world_;
   std::unique_ptr<nodes::BrokerHost> broker_;
   std::deque<nodes::ClientBehaviour> behaviours_;  // one per client: templates pre-expanded
   std::deque<nodes::VirtualClient> clients_;
+  std::map<std::string, std::uint16_t> predefined_;
+  std::deque<nodes::SnGatewayHost> sn_gateways_;  // one per gateway node, in first-use order
+  std::map<std::string, std::size_t> gateway_index_;
+  std::deque<nodes::SnClientNode> sn_clients_;
   std::map<std::string, std::pair<net::LinkId, net::LinkId>> links_by_name_;
   std::map<net::LinkId, net::LossConfig> loss_before_fault_;
   std::uint64_t faults_applied_ = 0;
