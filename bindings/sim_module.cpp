@@ -16,6 +16,7 @@
 #include "bindings/sim_module.hpp"
 #include "reports/run_report.hpp"
 #include "sim/scenario/load.hpp"
+#include "sim/scenario/pcap_capture.hpp"
 #include "sim/scenario/report.hpp"
 #include "sim/scenario/world.hpp"
 #include "sim/trace.hpp"
@@ -210,7 +211,8 @@ struct ScenarioLoadError {
 // signal such as Ctrl-C is pending; the caller raises it).
 std::unique_ptr<NativeRun> run_world(const scn::ScenarioSpec& spec, const std::string& name,
                                      std::optional<std::uint64_t> seed,
-                                     const std::optional<std::string>& trace_path) {
+                                     const std::optional<std::string>& trace_path,
+                                     const std::optional<std::string>& pcap_path) {
   const auto start = std::chrono::steady_clock::now();
   std::ofstream trace_file;
   std::optional<sim::JsonlTraceSink> sink;
@@ -224,6 +226,14 @@ std::unique_ptr<NativeRun> run_world(const scn::ScenarioSpec& spec, const std::s
     world = std::make_unique<scn::World>(spec, seed, sink ? &*sink : nullptr);
   } catch (const scn::WorldError& e) {
     throw ScenarioLoadError{{name + ": " + e.what()}};
+  }
+  std::ofstream pcap_file;
+  std::optional<scn::PcapCapture> capture;
+  if (pcap_path) {
+    pcap_file.open(*pcap_path, std::ios::binary);
+    if (!pcap_file) throw std::invalid_argument("cannot write the capture to " + *pcap_path);
+    capture.emplace(pcap_file);
+    world->set_capture(&*capture);
   }
   try {
     world->run([](const scn::Progress&) {
@@ -243,22 +253,18 @@ std::unique_ptr<NativeRun> run_world(const scn::ScenarioSpec& spec, const std::s
 std::unique_ptr<NativeRun> simulate(const std::string& text, const std::string& name,
                                     const std::vector<std::string>& overrides,
                                     std::optional<std::uint64_t> seed,
-                                    const std::optional<std::string>& trace_path) {
+                                    const std::optional<std::string>& trace_path,
+                                    const std::optional<std::string>& pcap_path) {
   scn::LoadResult loaded;
   {
     py::gil_scoped_release release;
     loaded = scn::parse_scenario(text, name, overrides);
   }
   if (!loaded.spec) throw ScenarioLoadError{loaded.errors};
-  if (loaded.spec->measure.pcap) {
-    throw ScenarioLoadError{
-        {name + ": measure.pcap: capture.pcap is not built yet (the pcap "
-                "writer exists; the transport hook is next); set measure.pcap: false"}};
-  }
   std::unique_ptr<NativeRun> result;
   {
     py::gil_scoped_release release;
-    result = run_world(*loaded.spec, name, seed, trace_path);
+    result = run_world(*loaded.spec, name, seed, trace_path, pcap_path);
   }
   if (!result) throw py::error_already_set();
   return result;
@@ -283,6 +289,7 @@ void add_sim_bindings(py::module_& m) {
         "Check a scenario: {'errors': [...]} plus its name, digest, seed, ... when it loads.");
   m.def("simulate", &simulate, py::arg("text"), py::arg("name"), py::arg("overrides"),
         py::arg("seed") = py::none(), py::arg("trace_path") = py::none(),
+        py::arg("pcap_path") = py::none(),
         "Load and run a scenario with the GIL released; returns a NativeRun.");
   m.attr("version") = MQTTSIM_VERSION;
   // Scenario problems become mqttsim.ScenarioError (a ValueError) carrying every message.

@@ -25,12 +25,12 @@ def _check_seed(seed):
     return seed
 
 
-def run(scenario, seed=None, trace=None):
+def run(scenario, seed=None, trace=None, pcap=None):
     """Simulate `scenario` (a Scenario, or a path / YAML text for Scenario.from_yaml).
 
-    seed overrides the scenario's seed; trace, a file path, receives the JSONL trace (what
-    `measure.trace` writes as trace.jsonl in the CLI; that key alone writes nothing from
-    Python). Returns a Result.
+    seed overrides the scenario's seed; trace, a file path, receives the JSONL trace, and pcap,
+    a file path, the capture (what `measure.trace` and `measure.pcap` write as trace.jsonl and
+    capture.pcap in the CLI; those keys alone write nothing from Python). Returns a Result.
     """
     if not isinstance(scenario, Scenario):
         if isinstance(scenario, (str, bytes, os.PathLike)):
@@ -39,8 +39,9 @@ def run(scenario, seed=None, trace=None):
             raise TypeError(f"run takes a Scenario or a path, not {type(scenario).__name__}")
     seed = _check_seed(seed)
     trace_path = os.fspath(trace) if trace is not None else None
+    pcap_path = os.fspath(pcap) if pcap is not None else None
     native = _core.simulate(scenario.text, scenario.source, list(scenario.overrides), seed,
-                            trace_path)
+                            trace_path, pcap_path)
     return Result(scenario, native)
 
 

@@ -187,6 +187,15 @@ def test_a_trace_file_gets_one_json_record_per_line_without_changing_the_digest(
     assert traced.trace_digest == mqttsim.run(quickstart).trace_digest
 
 
+def test_a_capture_file_is_a_nanosecond_pcap_without_changing_the_digest(quickstart, tmp_path):
+    path = tmp_path / "capture.pcap"
+    captured = mqttsim.run(quickstart, pcap=path)
+    data = path.read_bytes()
+    assert data[:4] == bytes.fromhex("4d3cb2a1")  # 0xa1b23c4d little-endian: nanoseconds
+    assert len(data) > 10_000
+    assert captured.trace_digest == mqttsim.run(quickstart).trace_digest
+
+
 def test_plot_draws_with_matplotlib_or_says_what_to_install(quickstart, tmp_path, monkeypatch):
     result = mqttsim.run(quickstart)
     try:
