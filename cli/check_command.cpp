@@ -23,6 +23,7 @@ struct CheckArgs {
   std::string mutant;
   std::string out_dir = "mqttsim-out/check";
   bool keep_going = false;
+  bool no_shrink = false;
   bool quiet = false;
 };
 
@@ -40,6 +41,7 @@ void draw(const sim::checks::ExploreProgress& p, int runs_before, int runs_total
 int check(const CheckArgs& args) {
   sim::checks::ExploreOptions options;
   options.limits.max_clients = args.max_clients;
+  options.shrink = !args.no_shrink;
   if (!args.mutant.empty()) {
     options.mutant = protocol::parse_mutant(args.mutant);
     if (!options.mutant) {
@@ -120,6 +122,8 @@ void add_check_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--out", args->out_dir, "where counterexamples go (default mqttsim-out/check)");
   cmd->add_flag("--keep-going", args->keep_going,
                 "after a counterexample, explore on (next seed) until --runs are used");
+  cmd->add_flag("--no-shrink", args->no_shrink,
+                "write the first failing scenario as found (faster; for measuring)");
   cmd->add_flag("--quiet", args->quiet, "no progress bar");
   cmd->callback([args, &exit_code] { exit_code = check(*args); });
 }

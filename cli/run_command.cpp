@@ -76,10 +76,14 @@ int write_file(const std::filesystem::path& path, const std::function<void(std::
 // --check / --mutant: the QoS invariants of `mqttsim check` over this run; prints each violation.
 bool check_invariants(const sim::scenario::World& world) {
   const auto violations = sim::checks::check_all(sim::checks::check_input(world));
-  for (const auto& v : violations) {
+  constexpr std::size_t kShown = 10;
+  for (std::size_t i = 0; i < violations.size() && i < kShown; ++i) {
+    const auto& v = violations[i];
     std::cout << "VIOLATION " << sim::checks::invariant_name(v.invariant) << " (" << v.rule
               << "): " << v.message << "\n";
   }
+  if (violations.size() > kShown)
+    std::cout << "... and " << violations.size() - kShown << " more\n";
   std::cout << "invariants: "
             << (violations.empty() ? "all held"
                                    : std::to_string(violations.size()) + " violation(s)")
