@@ -179,11 +179,17 @@ CheckInput check_input(const scenario::World& world) {
   in.ledger = &world.ledger();
   in.end_ns = world.spec().duration_ns;
   in.settle_ns = std::min(world.spec().measure.settle_ns, world.spec().duration_ns / 2);
-  for (const nodes::VirtualClient& c : world.clients()) {
-    const auto& config = const_cast<nodes::VirtualClient&>(c).session().config();
-    if (!config.will) continue;
-    in.wills.push_back({config.client_id, config.will->topic, config.will->qos,
-                        static_cast<TimeNs>(config.will->delay_s) * kNsPerS});
+  // The Wills as World configured them (the same template expansion, group by group).
+  for (const scenario::ClientGroupSpec& group : world.spec().clients) {
+    if (!group.will) continue;
+    for (std::int64_t n = 1; n <= group.count; ++n) {
+      const std::string id =
+          scenario::expand_client_template(group.client_id, n, "", group.name, {});
+      in.wills.push_back(
+          {id, scenario::expand_client_template(group.will->topic, n, id, group.name, {}),
+           static_cast<QoS>(std::clamp(group.will->qos, 0, 2)),
+           group.will->delay_ns / kNsPerS * kNsPerS});
+    }
   }
   return in;
 }

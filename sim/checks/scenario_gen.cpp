@@ -17,19 +17,25 @@ rc::Gen<int> group_count() {
   return gen::weightedOneOf<int>({{6, gen::inRange(1, 4)}, {1, gen::inRange(1, 26)}});
 }
 
+// Mostly LAN-like, sometimes long enough (up to 250 ms) that several QoS 1/2 handshakes are in
+// flight at once, so a crash or an outage is likely to cut one in the middle.
+rc::Gen<int> latency_ms() {
+  return gen::weightedOneOf<int>({{2, gen::inRange(1, 40)}, {1, gen::inRange(40, 250)}});
+}
+
 rc::Gen<GenPublisher> gen_publisher() {
   return gen::exec([] {
     GenPublisher p;
     p.count = *group_count();
     p.version = *gen::element(5, 4);
     p.persistent = !*gen::weightedElement<bool>({{3, false}, {1, true}});
-    p.qos = *gen::element(1, 2, 0);
+    p.qos = *gen::weightedElement<int>({{2, 1}, {2, 2}, {1, 0}});
     p.every_ms =
         *gen::weightedOneOf<int>({{3, gen::inRange(100, 400)}, {1, gen::inRange(100, 2000)}});
     p.topic_kind = *gen::weightedElement<int>({{5, 0}, {2, 1}, {1, 2}});
     p.retain = *gen::weightedElement<bool>({{4, false}, {1, true}});
     p.will = *gen::weightedElement<bool>({{3, false}, {1, true}});
-    p.latency_ms = *gen::inRange(1, 40);
+    p.latency_ms = *latency_ms();
     p.loss_permille = *gen::weightedOneOf<int>({{3, gen::just(0)}, {1, gen::inRange(0, 50)}});
     return p;
   });
@@ -42,9 +48,9 @@ rc::Gen<GenSubscriber> gen_subscriber() {
     s.version = *gen::element(5, 4);
     s.persistent = !*gen::weightedElement<bool>({{4, false}, {1, true}});
     s.expiry_s = *gen::weightedOneOf<int>({{4, gen::just(3600)}, {1, gen::inRange(1, 10)}});
-    s.qos = *gen::element(1, 2, 0);
+    s.qos = *gen::weightedElement<int>({{2, 1}, {2, 2}, {1, 0}});
     s.filter_kind = *gen::element(0, 1, 2, 3);
-    s.latency_ms = *gen::inRange(1, 60);
+    s.latency_ms = *latency_ms();
     s.loss_permille = *gen::weightedOneOf<int>({{3, gen::just(0)}, {1, gen::inRange(0, 50)}});
     return s;
   });
@@ -56,7 +62,9 @@ rc::Gen<GenFault> gen_fault(int duration_s) {
     f.kind = *gen::element(GenFaultKind::broker_crash, GenFaultKind::backhaul_down,
                            GenFaultKind::partition, GenFaultKind::client_crash, GenFaultKind::loss);
     f.at_ms = *gen::inRange(2000, (duration_s - kSettleS - 4) * 1000);
-    f.for_ms = *gen::inRange(300, 8000);
+    // Outages mostly longer than the TCP user timeout, so that connections break and resume.
+    f.for_ms =
+        *gen::weightedOneOf<int>({{1, gen::inRange(300, 2000)}, {2, gen::inRange(2000, 12000)}});
     f.target = *gen::inRange(0, 6);
     f.whole_group = *gen::arbitrary<bool>();
     f.persistence = !*gen::weightedElement<bool>({{3, false}, {1, true}});
@@ -161,7 +169,7 @@ rc::Gen<GenScenario> gen_scenario(const GenLimits& limits) {
     s.duration_s = *gen::inRange(30, 61);
     s.persistence = !*gen::weightedElement<bool>({{3, false}, {1, true}});
     s.backhaul_latency_ms = *gen::inRange(1, 30);
-    s.user_timeout_s = *gen::inRange(2, 10);
+    s.user_timeout_s = *gen::inRange(1, 6);
     s.keep_alive_s = *gen::inRange(5, 30);
     s.publishers =
         *gen::resize(3, gen::nonEmpty(gen::container<std::vector<GenPublisher>>(gen_publisher())));
