@@ -252,8 +252,10 @@ std::vector<Violation> check_qos2_exactly_once(const CheckInput& in) {
         const bool split =
             i == copies.size() ||
             ix.lost_state_between(subscriber, copies[i - 1].time_ns, copies[i].time_ns + 1) ||
-            Index::any_in(ix.stateless_crashes, copies[i - 1].time_ns, copies[i].time_ns + 1) ||
-            ix.restarted_between(r.publisher, copies[i - 1].time_ns, copies[i].time_ns + 1);
+            // The broker's or the publisher's state loss splits the routings, which happen
+            // between the publish and the later copy (a queued copy may arrive much later).
+            Index::any_in(ix.stateless_crashes, r.published_ns, copies[i].time_ns + 1) ||
+            ix.restarted_between(r.publisher, r.published_ns, copies[i].time_ns + 1);
         if (!split) continue;
         if (i - run_start > allowed) {
           const DeliveryRecord& second = copies[run_start + allowed];
