@@ -3,8 +3,8 @@
 #include <variant>
 
 #include "cli/commands.hpp"
-#include "sim/scenario/broker_yaml.hpp"
 #include "conformance/tcp_broker.hpp"
+#include "sim/scenario/broker_yaml.hpp"
 
 namespace mqttsim::cli {
 namespace {

@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "cli/commands.hpp"
+#include "sim/checks/invariants.hpp"
 #include "sim/scenario/load.hpp"
 #include "sim/scenario/pcap_capture.hpp"
 #include "sim/scenario/report.hpp"
@@ -25,6 +26,8 @@ struct RunArgs {
   std::string out_dir;
   std::vector<std::string> overrides;
   bool quiet = false;
+  bool check = false;
+  std::string mutant;  // replays of `mqttsim check` counterexamples only
 };
 
 // One line redrawn in place on stderr: virtual time done, events/s and the ETA.
@@ -71,6 +74,24 @@ int write_file(const std::filesystem::path& path, const std::function<void(std::
   return kExitOk;
 }
 
+// --check / --mutant: the QoS invariants of `mqttsim check` over this run; prints each violation.
+bool check_invariants(const sim::scenario::World& world) {
+  const auto violations = sim::checks::check_all(sim::checks::check_input(world));
+  constexpr std::size_t kShown = 10;
+  for (std::size_t i = 0; i < violations.size() && i < kShown; ++i) {
+    const auto& v = violations[i];
+    std::cout << "VIOLATION " << sim::checks::invariant_name(v.invariant) << " (" << v.rule
+              << "): " << v.message << "\n";
+  }
+  if (violations.size() > kShown)
+    std::cout << "... and " << violations.size() - kShown << " more\n";
+  std::cout << "invariants: "
+            << (violations.empty() ? "all held"
+                                   : std::to_string(violations.size()) + " violation(s)")
+            << "\n";
+  return violations.empty();
+}
+
 int run(const RunArgs& args) {
   const sim::scenario::LoadResult loaded =
       sim::scenario::load_scenario_file(args.scenario_path, args.overrides);
@@ -94,9 +115,20 @@ int run(const RunArgs& args) {
     trace_file.open(out_dir / "trace.jsonl");
     trace_sink.emplace(trace_file);
   }
+  sim::scenario::WorldOptions options;
+  options.seed = args.seed;
+  options.trace_sink = trace_sink ? &*trace_sink : nullptr;
+  if (!args.mutant.empty()) {
+    const auto mutant = protocol::parse_mutant(args.mutant);
+    if (!mutant) {
+      std::cerr << "mqttsim run: --mutant: no mutant named '" << args.mutant << "'\n";
+      return kExitUsage;
+    }
+    options.add_mutant(*mutant);
+  }
   std::optional<sim::scenario::World> world;
   try {
-    world.emplace(*loaded.spec, args.seed, trace_sink ? &*trace_sink : nullptr);
+    world.emplace(*loaded.spec, options);
   } catch (const sim::scenario::WorldError& e) {
     std::cerr << args.scenario_path << ": " << e.what() << "\n";
     const bool not_built = std::string(e.what()).find("not built") != std::string::npos;
@@ -122,7 +154,8 @@ int run(const RunArgs& args) {
     return kExitFailed;
   }
   if (!args.quiet) std::cout << "report: " << (out_dir / "report.html").string() << "\n";
-  return report.passed() ? kExitOk : kExitFailed;
+  const bool invariants_held = !(args.check || !args.mutant.empty()) || check_invariants(*world);
+  return report.passed() && invariants_held ? kExitOk : kExitFailed;
 }
 
 }  // namespace
@@ -138,6 +171,11 @@ void add_run_command(CLI::App& app, int& exit_code) {
       ->take_all()
       ->allow_extra_args(false);
   cmd->add_flag("--quiet", args->quiet, "no progress bar and no summary");
+  cmd->add_flag("--check", args->check,
+                "also check the QoS invariants of `mqttsim check`; exit 1 on a violation");
+  cmd->add_option("--mutant", args->mutant,
+                  "for replaying `mqttsim check` counterexamples only: turn on this fault switch "
+                  "(implies --check)");
   cmd->callback([args, &exit_code] { exit_code = run(*args); });
 }
 

@@ -147,6 +147,8 @@ void BrokerHost::drain_events() {
             trace_protocol_event(*world_, node_, "connect_refused", e.reason_code);
           } else if constexpr (std::is_same_v<E, ev::ClientDisconnected>) {
             ++(e.graceful ? stats_.graceful_disconnects : stats_.abnormal_disconnects);
+            world_->ledger.connection_ended(e.client_id, world_->kernel.now_ns(), e.graceful,
+                                            e.will_scheduled);
             trace_protocol_event(*world_, node_,
                                  e.graceful ? "client_disconnected" : "client_lost");
           } else if constexpr (std::is_same_v<E, ev::ProtocolViolation>) {

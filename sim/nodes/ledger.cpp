@@ -103,10 +103,11 @@ void DeliveryLedger::record_ack(MessageKey key, std::uint8_t reason_code, TimeNs
 
 void DeliveryLedger::record_delivery(LedgerClient subscriber, std::string_view topic,
                                      std::string_view payload, protocol::QoS qos, bool dup,
-                                     bool retain, TimeNs now) {
+                                     bool retain, TimeNs now, std::uint16_t packet_id) {
   const auto key = read_tag(payload);
   if (!key || *key > records_.size()) {
     ++untagged_;
+    untagged_list_.push_back(UntaggedDeliveryRecord{now, subscriber, intern(topic), qos, retain});
     return;
   }
   if (deliveries_.size() >= kNoDelivery) throw std::length_error("delivery ledger is full");
@@ -117,6 +118,7 @@ void DeliveryLedger::record_delivery(LedgerClient subscriber, std::string_view t
   d.subscriber = subscriber;
   const std::uint32_t published_topic = records_[*key - 1].topic;
   d.topic = names_[published_topic] == topic ? published_topic : intern(topic);
+  d.packet_id = packet_id;
   d.qos = qos;
   d.dup = dup;
   d.retain = retain;
@@ -166,9 +168,29 @@ void DeliveryLedger::subscriptions_lost(LedgerClient subscriber, TimeNs at_ns) {
 
 void DeliveryLedger::broker_crashed(TimeNs now, bool persistent) {
   crashes_ns_.push_back(now);
+  crashes_persistent_.push_back(persistent);
   if (persistent) return;
   for (const auto& [key, index] : open_intervals_) intervals_[index].until_ns = now;
   open_intervals_.clear();
+}
+
+void DeliveryLedger::client_crashed(LedgerClient client, TimeNs now, bool state_kept) {
+  client_crashes_.push_back(ClientCrashRecord{client, now, state_kept});
+}
+
+void DeliveryLedger::session_restarted(LedgerClient client, TimeNs now) {
+  session_restarts_.emplace_back(client, now);
+}
+
+void DeliveryLedger::connection_ended(std::string_view client_id, TimeNs now, bool graceful,
+                                      bool will_scheduled) {
+  connection_ends_.push_back(ConnectionEndRecord{intern(client_id), now, graceful, will_scheduled});
+}
+
+std::optional<std::uint32_t> DeliveryLedger::find_name(std::string_view name) const {
+  auto it = name_ids_.find(std::string(name));
+  if (it == name_ids_.end()) return std::nullopt;
+  return it->second;
 }
 
 std::vector<DeliveryRecord> DeliveryLedger::deliveries_of(MessageKey key) const {

@@ -61,8 +61,36 @@ struct DeliveryRecord {
   LedgerClient subscriber = 0;
   std::uint32_t topic = 0;  // as it arrived (interned)
   std::uint32_t next_of_message = kNoDelivery;
+  std::uint16_t packet_id = 0;  // as it arrived (0 for QoS 0): a resend keeps it, a new route not
   protocol::QoS qos = protocol::QoS::at_most_once;  // as it arrived
-  bool dup = false;
+  bool dup : 1 = false;  // bit-fields keep a record at 32 bytes: a fleet hour has millions
+  bool retain : 1 = false;
+};
+
+// A virtual client crashed; `state_kept`: its session state survived (behaviour.persistent_state).
+// A client that lost its state but resumes its broker session breaks MQTT-4.1.0-1, so checks
+// excuse what follows from that (a QoS 2 message delivered again, a reused packet id).
+struct ClientCrashRecord {
+  LedgerClient client = 0;
+  TimeNs time_ns = 0;
+  bool state_kept = false;
+};
+
+// A connection of a client ended at the broker (the broker's view): `graceful` when DISCONNECT
+// 0x00 arrived, so the Will was discarded; `will_scheduled` when a Will goes out now or later.
+struct ConnectionEndRecord {
+  std::uint32_t client_id = 0;  // interned client id (topic_name() holds it)
+  TimeNs time_ns = 0;
+  bool graceful = false;
+  bool will_scheduled = false;
+};
+
+// A delivery whose payload carries no ledger tag (a Will, a foreign message), kept by topic.
+struct UntaggedDeliveryRecord {
+  TimeNs time_ns = 0;
+  LedgerClient subscriber = 0;
+  std::uint32_t topic = 0;  // interned
+  protocol::QoS qos = protocol::QoS::at_most_once;
   bool retain = false;
 };
 
@@ -122,9 +150,16 @@ class DeliveryLedger {
   // Marks a record as an MQTT-SN QoS -1 publish (see MessageRecord::qos_minus_one).
   void mark_qos_minus_one(MessageKey key);
   void record_ack(MessageKey key, std::uint8_t reason_code, TimeNs now);
-  // A message arrived at `subscriber`. Payloads without a valid tag are counted as untagged.
+  // A message arrived at `subscriber`. Payloads without a valid tag are counted as untagged and
+  // kept by topic (untagged_deliveries_list()).
   void record_delivery(LedgerClient subscriber, std::string_view topic, std::string_view payload,
-                       protocol::QoS qos, bool dup, bool retain, TimeNs now);
+                       protocol::QoS qos, bool dup, bool retain, TimeNs now,
+                       std::uint16_t packet_id = 0);
+  void client_crashed(LedgerClient client, TimeNs now, bool state_kept);
+  // A client connected again and found no session at the broker (Session Present 0 after an
+  // earlier connection): the broker's packet ids and QoS 2 state for it are gone.
+  void session_restarted(LedgerClient client, TimeNs now);
+  void connection_ended(std::string_view client_id, TimeNs now, bool graceful, bool will_scheduled);
 
   // Subscriptions as the subscriber's session sees them.
   void subscription_granted(LedgerClient subscriber, std::string_view filter, protocol::QoS granted,
@@ -143,7 +178,19 @@ class DeliveryLedger {
   const std::vector<DeliveryRecord>& deliveries() const { return deliveries_; }
   const std::vector<SubscriptionInterval>& subscriptions() const { return intervals_; }
   const std::vector<TimeNs>& broker_crashes_ns() const { return crashes_ns_; }
+  // Per broker crash (same order): whether the broker's state survived it.
+  const std::vector<bool>& broker_crashes_persistent() const { return crashes_persistent_; }
   std::uint64_t untagged_deliveries() const { return untagged_; }
+  const std::vector<UntaggedDeliveryRecord>& untagged_deliveries_list() const {
+    return untagged_list_;
+  }
+  const std::vector<ClientCrashRecord>& client_crashes() const { return client_crashes_; }
+  const std::vector<std::pair<LedgerClient, TimeNs>>& session_restarts() const {
+    return session_restarts_;
+  }
+  const std::vector<ConnectionEndRecord>& connection_ends() const { return connection_ends_; }
+  // The interned id of `name` if it was ever interned.
+  std::optional<std::uint32_t> find_name(std::string_view name) const;
   const std::string& topic_name(std::uint32_t id) const { return names_.at(id); }
 
   // Queries (computed on each call; see QosCounts for the definitions), over the messages
@@ -172,10 +219,15 @@ class DeliveryLedger {
   std::vector<std::uint32_t> filters_;                           // distinct filters ever granted
   std::map<std::uint32_t, std::vector<std::size_t>> by_filter_;  // intervals per filter
   std::vector<TimeNs> crashes_ns_;
+  std::vector<bool> crashes_persistent_;
   std::vector<std::string> names_;                           // topics and filters, interned
   std::unordered_map<std::string, std::uint32_t> name_ids_;  // lookup only, never iterated
   mutable std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> match_cache_;
   std::uint64_t untagged_ = 0;
+  std::vector<UntaggedDeliveryRecord> untagged_list_;
+  std::vector<ClientCrashRecord> client_crashes_;
+  std::vector<std::pair<LedgerClient, TimeNs>> session_restarts_;
+  std::vector<ConnectionEndRecord> connection_ends_;
 };
 
 }  // namespace mqttsim::sim::nodes

@@ -256,6 +256,7 @@ void VirtualClient::crash() {
     session_ = protocol::ClientSession(std::move(config));
     unacked_.clear();
   }
+  world_->ledger.client_crashed(ledger_id_, now, behaviour_->persistent_state);
   drain();  // no stream: transmits are dropped; events still reach the ledger
   TraceRecord r;
   r.time_ns = now;
@@ -380,7 +381,8 @@ void VirtualClient::handle_event(const protocol::ClientEvent& event) {
   DeliveryLedger& ledger = world_->ledger;
   if (const auto* m = std::get_if<ev::Message>(&event)) {
     ++stats_.received;
-    ledger.record_delivery(ledger_id_, m->topic, m->payload, m->qos, m->dup, m->retain, now);
+    ledger.record_delivery(ledger_id_, m->topic, m->payload, m->qos, m->dup, m->retain, now,
+                           m->packet_id);
     trace_protocol_event(*world_, node_, "message_received", static_cast<std::uint8_t>(m->qos),
                          read_tag(m->payload).value_or(0));
   } else if (const auto* a = std::get_if<ev::PublishAcked>(&event)) {
@@ -396,6 +398,7 @@ void VirtualClient::handle_event(const protocol::ClientEvent& event) {
     not_before_ns_ = 0;
     // Session Present 0: whatever the broker held for us ended when we last lost it.
     if (!c->session_present) ledger.subscriptions_lost(ledger_id_, last_loss_ns_);
+    if (!c->session_present && stats_.connects > 1) ledger.session_restarted(ledger_id_, now);
     trace_protocol_event(*world_, node_, "connected", c->session_present ? 1 : 0);
   } else if (const auto* s = std::get_if<ev::Subscribed>(&event)) {
     on_subscribed(*s);

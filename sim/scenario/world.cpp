@@ -59,12 +59,25 @@ std::string expand_client_template(const std::string& text, std::int64_t n, cons
   return out;
 }
 
+void WorldOptions::add_mutant(protocol::Mutant mutant) {
+  if (protocol::mutant_core(mutant) == protocol::MutantCore::broker) {
+    broker_mutants.insert(mutant);
+  } else {
+    client_mutants.insert(mutant);
+  }
+}
+
 World::World(const ScenarioSpec& spec, std::optional<std::uint64_t> seed, TraceSink* trace_sink)
+    : World(spec, WorldOptions{seed, trace_sink, {}, {}}) {}
+
+World::World(const ScenarioSpec& spec, const WorldOptions& options)
     : spec_(spec),
-      seed_(seed.value_or(spec.seed)),
+      client_mutants_(options.client_mutants),
+      seed_(options.seed.value_or(spec.seed)),
       rng_(seed_),
-      trace_(trace_sink),
+      trace_(options.trace_sink),
       topology_(rng_.fork("topology")) {
+  spec_.broker.config.mutants = options.broker_mutants;
   build_topology();
   network_ = std::make_unique<net::Network>(kernel_, topology_, trace_);
   tcp_ = std::make_unique<net::TcpTransport>(*network_, tcp_config(spec_.tcp));
@@ -127,6 +140,7 @@ void World::build_clients() {
       protocol::ClientConfig config;
       config.version = group.version;
       config.client_id = id;
+      config.mutants = client_mutants_;
       config.clean_start = group.session.clean_start;
       config.session_expiry_interval_s = whole_seconds(group.session.expiry_ns);
       if (!protocol::is_v5(group.version)) config.clean_start = group.session.expiry_ns == 0;

@@ -39,11 +39,24 @@ struct Progress {
   std::uint64_t events = 0;
 };
 
+// How a World is built beyond its scenario. The mutants (protocol/mutants.hpp) come only from
+// here, never from YAML: tests, `mqttsim check --mutant` and the replay of its counterexamples
+// (`mqttsim run --mutant`) set them.
+struct WorldOptions {
+  std::optional<std::uint64_t> seed;  // overrides spec.seed
+  TraceSink* trace_sink = nullptr;    // may be null; receives every trace record
+  protocol::MutantSet broker_mutants;
+  protocol::MutantSet client_mutants;  // set in every virtual client's session
+  // Sets `mutant` in the core it lives in (broker_mutants or client_mutants).
+  void add_mutant(protocol::Mutant mutant);
+};
+
 class World {
  public:
   // `seed` overrides spec.seed; `trace_sink` (may be null) receives every trace record.
   World(const ScenarioSpec& spec, std::optional<std::uint64_t> seed = std::nullopt,
         TraceSink* trace_sink = nullptr);
+  World(const ScenarioSpec& spec, const WorldOptions& options);
   ~World();
   World(const World&) = delete;
   World& operator=(const World&) = delete;
@@ -89,6 +102,7 @@ class World {
   std::vector<nodes::VirtualClient*> clients_matching(const std::vector<std::string>& patterns);
 
   ScenarioSpec spec_;
+  protocol::MutantSet client_mutants_;
   std::uint64_t seed_;
   Rng rng_;
   Kernel kernel_;
