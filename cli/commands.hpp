@@ -19,6 +19,7 @@ void add_bench_command(CLI::App& app, int& exit_code);
 void add_broker_command(CLI::App& app, int& exit_code);
 void add_run_command(CLI::App& app, int& exit_code);
 void add_conform_command(CLI::App& app, int& exit_code);
+void add_fuzz_command(CLI::App& app, int& exit_code);
 void add_broker_bench(CLI::App& bench, int& exit_code);  // a `bench` subcommand
 
 }  // namespace mqttsim::cli

@@ -13,7 +13,7 @@ void add_not_built(CLI::App& app, const std::string& name, const std::string& wh
   cmd->allow_extras();
   cmd->callback([&exit_code, name, issue] {
     std::cerr << "mqttsim " << name << ": not built yet (" << issue
-              << "); this version has decode, encode, bench, broker and conform\n";
+              << "); this version has decode, encode, bench, run, broker, conform and fuzz\n";
     exit_code = mqttsim::cli::kExitNotBuilt;
   });
 }
@@ -31,7 +31,7 @@ int main(int argc, char** argv) {
   mqttsim::cli::add_run_command(app, exit_code);
   add_not_built(app, "check", "property-based QoS exploration", "issue 6, QoS checking", exit_code);
   mqttsim::cli::add_conform_command(app, exit_code);
-  add_not_built(app, "fuzz", "fuzz a real broker over TCP", "issue 8, Broker fuzzing", exit_code);
+  mqttsim::cli::add_fuzz_command(app, exit_code);
   mqttsim::cli::add_broker_command(app, exit_code);
   try {
     app.parse(argc, argv);
