@@ -31,7 +31,7 @@ protocol::DecodeLimits spec_limits() {
 }
 
 // The version the broker answers in: the level of the CONNECT actually sent (a mutated CONNECT
-// may carry another one), else the run's version.
+// may carry another one; a name or level it does not know gets a 3.1.1 answer), else the run's.
 protocol::Version reply_version(const Bytes& first, protocol::Version fallback) {
   if (first.size() < 2 || first[0] != 0x10) return fallback;
   std::size_t i = 1;
@@ -41,15 +41,17 @@ protocol::Version reply_version(const Bytes& first, protocol::Version fallback) 
   const std::size_t name_len = static_cast<std::size_t>(first[i] << 8 | first[i + 1]);
   const std::size_t level_at = i + 2 + name_len;
   if (level_at >= first.size()) return fallback;
+  const std::string name(first.begin() + static_cast<std::ptrdiff_t>(i + 2),
+                         first.begin() + static_cast<std::ptrdiff_t>(level_at));
+  // A broker that cannot tell the version answers as 3.1.1 does: CONNACK return code 1.
+  if (name != "MQTT" && name != "MQIsdp") return protocol::Version::v3_1_1;
   switch (first[level_at]) {
     case 3:
       return protocol::Version::v3_1;
-    case 4:
-      return protocol::Version::v3_1_1;
     case 5:
       return protocol::Version::v5;
     default:
-      return fallback;
+      return protocol::Version::v3_1_1;
   }
 }
 
@@ -383,8 +385,12 @@ std::optional<Executor::Unexplained> Executor::check_observer(const std::string&
 // connection kept open after a packet that must close it, so that later messages got through.
 Finding Executor::judge_forwarded(const Unexplained& u, const CaseRun& run) const {
   if (u.malformed) return make_finding(FindingKind::malformed_reply, u.detail);
+  std::string shown = u.payload.substr(0, 40);  // printable: the report is JSON (UTF-8)
+  for (char& c : shown) {
+    if (c < 0x20 || c > 0x7E) c = '.';
+  }
   const std::string where = "the observer subscribed to # received a PUBLISH on '" + u.topic +
-                            "' (payload '" + u.payload.substr(0, 40) + "')";
+                            "' (payload '" + shown + "')";
   if (!run.rejected_step) {
     return make_finding(FindingKind::forwarded,
                         where + " that no packet sent in this run carried as accepted");

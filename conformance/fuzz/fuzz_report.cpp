@@ -5,6 +5,7 @@
 
 #include "conformance/fuzz/fuzz.hpp"
 #include "conformance/suite/suite.hpp"
+#include "protocol/utf8.hpp"
 
 namespace mqttsim::conformance::fuzz {
 namespace {
@@ -45,6 +46,16 @@ std::string plain_hex(const Bytes& bytes) {
   return out;
 }
 
+// report.json is UTF-8: text that came off the wire is kept only when it is valid.
+std::string utf8_safe(const std::string& text) {
+  if (protocol::check_utf8(text).status == protocol::Utf8Status::ok) return text;
+  std::string out = text;
+  for (char& c : out) {
+    if (static_cast<unsigned char>(c) >= 0x80 || c == 0) c = '?';
+  }
+  return out;
+}
+
 }  // namespace
 
 std::string input_to_json(const Finding& finding, std::uint64_t seed) {
@@ -62,7 +73,7 @@ std::string input_to_json(const Finding& finding, std::uint64_t seed) {
   for (const Step& s : finding.input.steps) {
     j["steps"].push_back({{"at_ms", s.at_ms}, {"label", s.label}, {"hex", plain_hex(s.bytes)}});
   }
-  return j.dump(2) + "\n";
+  return j.dump(2, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
 }
 
 std::optional<FuzzInput> input_from_json(const std::string& text, std::string& error) {
@@ -135,7 +146,9 @@ reports::ConformanceReport to_report(const FuzzResult& result, const FuzzOptions
                (f.repeats ? " (" + std::to_string(f.repeats) + " more cases like it)" : "");
     c.expected =
         "the broker rejects malformed input, keeps serving and forwards nothing it rejects";
+    c.reason = utf8_safe(c.reason);
     c.evidence = f.evidence;
+    for (auto& e : c.evidence) e.summary = utf8_safe(e.summary);
     report.cases.push_back(std::move(c));
   }
   if (result.findings.empty()) {
