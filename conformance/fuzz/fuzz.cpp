@@ -32,7 +32,10 @@ std::string class_of(const std::string& label) {
 class Loop {
  public:
   Loop(Target& target, const FuzzOptions& options)
-      : options_(options), executor_(target, options), gen_(options.version, options.seed) {}
+      : options_(options),
+        executor_(target, options),
+        gen_(options.version, options.seed),
+        loop_rng_(options.seed ^ 0x6C6F6F70ULL) {}
 
   FuzzResult run() {
     start_ = Clock::now();
@@ -42,9 +45,13 @@ class Loop {
       run_one(seed, 0);
     }
     while (!done()) {
-      if (!corpus_.empty() && gen_.prng().chance(30)) {
-        const std::vector<Step>& base = gen_.prng().pick(corpus_);
-        run_one(base, 1 + gen_.prng().below(static_cast<std::uint32_t>(base.size())));
+      // Three draws per case whatever is chosen, so the choices of later cases stay aligned.
+      const bool from_corpus = loop_rng_.chance(30);
+      const std::uint64_t which = loop_rng_.next();
+      const std::uint64_t cut = loop_rng_.next();
+      if (from_corpus && !corpus_.empty()) {
+        const std::vector<Step>& base = corpus_[which % corpus_.size()];
+        run_one(base, 1 + cut % base.size());
       } else {
         run_one({}, 0);
       }
@@ -66,6 +73,7 @@ class Loop {
 
   // Runs `fixed` as it is (a seed case, prefix 0) or its first `prefix` steps then generated ones.
   void run_one(const std::vector<Step>& fixed, std::size_t prefix) {
+    gen_.begin_case(result_.stats.cases);
     const bool whole = prefix == 0 && !fixed.empty();
     const std::size_t keep = whole ? fixed.size() : prefix;
     const std::size_t length = whole ? fixed.size() : 2 + gen_.prng().below(kMaxSteps - 1);
@@ -127,6 +135,7 @@ class Loop {
   FuzzOptions options_;
   Executor executor_;
   Generator gen_;
+  Prng loop_rng_;  // the loop's own choices (corpus or not), apart from the packets'
   FuzzResult result_;
   std::vector<std::vector<Step>> corpus_;
   std::set<std::string> transitions_;

@@ -67,7 +67,15 @@ Bytes varint(std::uint32_t n) {
 }
 
 Generator::Generator(protocol::Version version, std::uint64_t seed)
-    : version_(version), rng_(seed) {}
+    : version_(version), seed_(seed), rng_(seed) {}
+
+void Generator::begin_case(std::uint64_t index) {
+  rng_ = Prng(seed_ ^ (index * 0x9E3779B97F4A7C15ULL));
+  next_id_ = 1;
+  qos2_ids_.clear();
+  last_qos2_publish_.clear();
+  payload_counter_ = index * 1000;  // payloads stay unique across cases
+}
 
 std::string Generator::topic() {
   static const std::vector<std::string> kLevels = {

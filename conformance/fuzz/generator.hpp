@@ -43,6 +43,9 @@ class Generator {
   // The malformed classes and CVE triggers of malformed-packets.md for this version, each a
   // whole case (with its CONNECT when the trigger comes after one).
   std::vector<std::vector<Step>> seed_cases();
+  // Starts case `index`: its packets depend only on the seed, the index and the broker's replies
+  // within the case, so a late reply changes one case, not every case after it.
+  void begin_case(std::uint64_t index);
   // The first packet of a generated case: a valid CONNECT, sometimes a near-valid one.
   Step first_packet();
   // The next packet, chosen from the broker's last reply.
@@ -68,6 +71,7 @@ class Generator {
   bool v5() const { return version_ == protocol::Version::v5; }
 
   protocol::Version version_;
+  std::uint64_t seed_;
   Prng rng_;
   std::uint16_t next_id_ = 1;
   std::uint64_t payload_counter_ = 0;
