@@ -13,6 +13,7 @@ struct BrokerArgs {
   std::string listen = "127.0.0.1:1883";
   std::string config_path;
   bool log = false;
+  std::string test_fault;
 };
 
 int run_broker(const BrokerArgs& args) {
@@ -40,6 +41,11 @@ int run_broker(const BrokerArgs& args) {
     options.config = std::get<protocol::BrokerConfig>(loaded);
   }
   options.log_events = args.log;
+  if (!args.test_fault.empty() && !conformance::is_test_fault(args.test_fault)) {
+    std::cerr << "mqttsim broker: --test-fault: unknown fault " << args.test_fault << "\n";
+    return kExitUsage;
+  }
+  options.test_fault = args.test_fault;
   options.on_listening = [&](std::uint16_t port) {
     std::cout << "mqttsim broker: listening on " << options.host << ":" << port << std::endl;
   };
@@ -55,6 +61,10 @@ void add_broker_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--config", args->config_path, "YAML file with BrokerConfig settings")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--log", args->log, "Log connections and protocol violations on stderr");
+  // Test only, hidden from --help: a deliberate fault for the fuzzer's own tests.
+  cmd->add_option("--test-fault", args->test_fault,
+                  "test only: stop-on-qos3-publish or stall-on-qos3-publish")
+      ->group("");
   cmd->callback([args, &exit_code] { exit_code = run_broker(*args); });
 }
 

@@ -20,6 +20,7 @@ void add_broker_command(CLI::App& app, int& exit_code);
 void add_run_command(CLI::App& app, int& exit_code);
 void add_conform_command(CLI::App& app, int& exit_code);
 void add_check_command(CLI::App& app, int& exit_code);
+void add_fuzz_command(CLI::App& app, int& exit_code);
 void add_broker_bench(CLI::App& bench, int& exit_code);  // a `bench` subcommand
 
 }  // namespace mqttsim::cli

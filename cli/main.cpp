@@ -1,24 +1,9 @@
-// Entry point of `mqttsim`: registers the subcommands and maps errors to exit codes. Commands
-// whose issue is not built yet say so and exit 3, rather than pretending.
+// Entry point of `mqttsim`: registers the subcommands and maps errors to exit codes (0 ok, 1 the
+// run or input failed, 2 bad usage, 3 a feature not built yet, which says so rather than pretend).
 #include <iostream>
 #include <string>
 
 #include "cli/commands.hpp"
-
-namespace {
-
-void add_not_built(CLI::App& app, const std::string& name, const std::string& what,
-                   const std::string& issue, int& exit_code) {
-  CLI::App* cmd = app.add_subcommand(name, what + " (not built yet: " + issue + ")");
-  cmd->allow_extras();
-  cmd->callback([&exit_code, name, issue] {
-    std::cerr << "mqttsim " << name << ": not built yet (" << issue
-              << "); this version has decode, encode, bench, run, check, broker and conform\n";
-    exit_code = mqttsim::cli::kExitNotBuilt;
-  });
-}
-
-}  // namespace
 
 int main(int argc, char** argv) {
   CLI::App app{"mqttsim: deterministic MQTT simulator and conformance harness"};
@@ -31,7 +16,7 @@ int main(int argc, char** argv) {
   mqttsim::cli::add_run_command(app, exit_code);
   mqttsim::cli::add_check_command(app, exit_code);
   mqttsim::cli::add_conform_command(app, exit_code);
-  add_not_built(app, "fuzz", "fuzz a real broker over TCP", "issue 8, Broker fuzzing", exit_code);
+  mqttsim::cli::add_fuzz_command(app, exit_code);
   mqttsim::cli::add_broker_command(app, exit_code);
   try {
     app.parse(argc, argv);

@@ -66,6 +66,11 @@ class Server {
   void accept() {
     acceptor_.async_accept([this](const asio::error_code& ec, tcp::socket socket) {
       if (ec) return;  // the acceptor was closed by stop()
+      if (stalled_) {  // test fault: connections are taken but never served
+        stalled_sockets_.push_back(std::move(socket));
+        accept();
+        return;
+      }
       socket.set_option(tcp::no_delay(true));
       const ConnectionId id = next_id_++;
       auto peer = std::make_unique<Peer>(std::move(socket));
@@ -82,7 +87,7 @@ class Server {
     p.socket.async_read_some(
         asio::buffer(p.buffer), [this, id](const asio::error_code& ec, std::size_t n) {
           auto it = peers_.find(id);
-          if (it == peers_.end()) return;
+          if (it == peers_.end() || stalled_) return;
           if (ec) {
             core_.connection_closed(id, now());
             drop(id);
@@ -104,7 +109,10 @@ class Server {
       if (t->close) p.close_after_writes = true;
       write(t->connection, p);
     }
-    while (auto e = core_.poll_event()) log(*e);
+    while (auto e = core_.poll_event()) {
+      log(*e);
+      apply_test_fault(*e);
+    }
     if (auto deadline = core_.poll_timeout()) {
       timer_.expires_after(std::chrono::nanoseconds(std::max<TimeNs>(*deadline - now(), 0)));
       timer_.async_wait([this](const asio::error_code& ec) {
@@ -164,6 +172,21 @@ class Server {
         e);
   }
 
+  // The deliberate faults of TcpBrokerOptions::test_fault, for the fuzzer's tests only.
+  void apply_test_fault(const protocol::BrokerEvent& e) {
+    const auto* v = std::get_if<protocol::broker_event::ProtocolViolation>(&e);
+    if (options_.test_fault.empty() || !v || v->error.spec_ref != "MQTT-3.3.1-4") return;
+    if (options_.test_fault == "stall-on-qos3-publish") {
+      stalled_ = true;
+      return;
+    }
+    asio::error_code ignored;
+    acceptor_.close(ignored);
+    std::vector<ConnectionId> ids;
+    for (const auto& [id, peer] : peers_) ids.push_back(id);
+    for (const ConnectionId id : ids) drop(id);
+  }
+
   void stop() {
     asio::error_code ignored;
     acceptor_.close(ignored);
@@ -183,10 +206,16 @@ class Server {
   asio::signal_set signals_;
   std::chrono::steady_clock::time_point start_;
   std::map<ConnectionId, std::unique_ptr<Peer>> peers_;
+  bool stalled_ = false;                      // test fault "stall-on-qos3-publish" fired
+  std::vector<tcp::socket> stalled_sockets_;  // accepted while stalled, never read
   ConnectionId next_id_ = 1;
 };
 
 }  // namespace
+
+bool is_test_fault(const std::string& name) {
+  return name == "stop-on-qos3-publish" || name == "stall-on-qos3-publish";
+}
 
 int run_tcp_broker(const TcpBrokerOptions& options) {
   asio::io_context io;

@@ -17,7 +17,14 @@ struct TcpBrokerOptions {
   // Called once the socket listens, with the bound port: tests and scripts wait for it.
   std::function<void(std::uint16_t port)> on_listening;
   bool log_events = false;  // one line per broker event on stderr
+  // Test only (the fuzzer's own tests): a deliberate fault after a PUBLISH with QoS 3
+  // (MQTT-3.3.1-4). "stop-on-qos3-publish" closes the listener and every connection, as a
+  // crashed broker would; "stall-on-qos3-publish" stops reading anything, as a hung one would.
+  std::string test_fault;
 };
+
+// The names test_fault accepts.
+bool is_test_fault(const std::string& name);
 
 // Serves until SIGINT or SIGTERM, then sends 5.0 clients DISCONNECT 0x8B, flushes and returns.
 // Returns 0 on a clean stop, 2 when the address cannot be bound (with a message on stderr).
