@@ -199,7 +199,7 @@ std::vector<Violation> check_qos0_at_most_once(const CheckInput& in) {
   std::vector<Violation> out;
   for (MessageKey key = 1; key <= ix.ledger.message_count(); ++key) {
     const MessageRecord& r = ix.ledger.message(key);
-    if (r.qos != QoS::at_most_once) continue;
+    if (r.qos != QoS::at_most_once || r.will) continue;  // Wills: check_will
     for (const auto& [subscriber, copies] : routed_copies(ix.ledger, key)) {
       if (copies.size() <= std::max<std::size_t>(1, ix.matching_filters(subscriber, r.topic)))
         continue;
@@ -219,7 +219,8 @@ std::vector<Violation> check_qos1_at_least_once(const CheckInput& in) {
   std::vector<Violation> out;
   for (MessageKey key = 1; key <= ix.ledger.message_count(); ++key) {
     const MessageRecord& r = ix.ledger.message(key);
-    if (r.qos != QoS::at_least_once || r.refused || !r.acked() || r.published_ns >= ix.cutoff_ns())
+    if (r.qos != QoS::at_least_once || r.refused || r.will || !r.acked() ||
+        r.published_ns >= ix.cutoff_ns())
       continue;
     check_delivered(ix, key, Invariant::qos1_at_least_once, "MQTT-4.3.2-4 (§4.3.2 at least once)",
                     out);
@@ -232,7 +233,7 @@ std::vector<Violation> check_qos2_exactly_once(const CheckInput& in) {
   std::vector<Violation> out;
   for (MessageKey key = 1; key <= ix.ledger.message_count(); ++key) {
     const MessageRecord& r = ix.ledger.message(key);
-    if (r.qos != QoS::exactly_once || r.refused) continue;
+    if (r.qos != QoS::exactly_once || r.refused || r.will) continue;
     const bool publisher_lost_state = ix.lost_state_between(r.publisher, -1, r.published_ns);
     if (r.acked() && r.published_ns < ix.cutoff_ns() && !publisher_lost_state) {
       check_delivered(ix, key, Invariant::qos2_exactly_once, "MQTT-4.3.3 (§4.3.3 exactly once)",
@@ -282,7 +283,7 @@ std::vector<Violation> check_ordering(const CheckInput& in) {
   std::map<std::pair<LedgerClient, MessageKey>, const DeliveryRecord*> first;
   std::vector<const DeliveryRecord*> firsts;
   for (const DeliveryRecord& d : ledger.deliveries()) {
-    if (d.retain || d.qos == QoS::at_most_once) continue;
+    if (d.retain || d.qos == QoS::at_most_once || ledger.message(d.message).will) continue;
     if (first.emplace(std::make_pair(d.subscriber, d.message), &d).second) firsts.push_back(&d);
   }
   // Per (subscriber, publisher, topic, QoS): the newest message whose first copy arrived.
@@ -366,12 +367,21 @@ std::vector<Violation> check_will(const CheckInput& in) {
       }
       if (!e.graceful) abnormal_ns.push_back(e.time_ns);
     }
-    std::vector<const nodes::UntaggedDeliveryRecord*> wills_seen;
+    // A Will arrives tagged (virtual clients tag their Will payloads: MessageRecord::will) or,
+    // from a client that does not, untagged.
+    std::vector<nodes::UntaggedDeliveryRecord> will_copies;
     if (will_topic) {
       for (const nodes::UntaggedDeliveryRecord& u : ledger.untagged_deliveries_list()) {
-        if (u.topic == *will_topic) wills_seen.push_back(&u);
+        if (u.topic == *will_topic) will_copies.push_back(u);
+      }
+      for (const DeliveryRecord& d : ledger.deliveries()) {
+        if (d.topic == *will_topic && ledger.message(d.message).will) {
+          will_copies.push_back({d.time_ns, d.subscriber, d.topic, d.qos, d.retain});
+        }
       }
     }
+    std::vector<const nodes::UntaggedDeliveryRecord*> wills_seen;
+    for (const nodes::UntaggedDeliveryRecord& u : will_copies) wills_seen.push_back(&u);
     // Only if: each Will delivery follows an abnormal end or a broker crash.
     for (const nodes::UntaggedDeliveryRecord* u : wills_seen) {
       const auto before = [u](TimeNs t) { return t <= u->time_ns; };
@@ -465,7 +475,7 @@ std::vector<Violation> check_dup_flag(const CheckInput& in) {
   std::vector<Violation> out;
   for (MessageKey key = 1; key <= ledger.message_count(); ++key) {
     const MessageRecord& r = ledger.message(key);
-    if (r.qos == QoS::at_most_once) continue;
+    if (r.qos == QoS::at_most_once || r.will) continue;
     for (const auto& [subscriber, copies] : routed_copies(ledger, key)) {
       for (std::size_t i = 1; i < copies.size(); ++i) {
         const DeliveryRecord& now = copies[i];
