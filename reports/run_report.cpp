@@ -25,6 +25,7 @@ ordered_json qos_json(const QosStats& q) {
           {"delivery_ratio", q.delivery_ratio},
           {"wire_packets", q.wire_packets},
           {"wire_bytes", q.wire_bytes},
+          {"wire_messages", q.wire_messages},
           {"latency_ns",
            {{"p50", optional_ns(q.latency_p50_ns)},
             {"p90", optional_ns(q.latency_p90_ns)},
@@ -131,9 +132,8 @@ void write_run_summary(const RunReport& r, std::ostream& out) {
         << std::setw(10) << ratio.str() << std::setw(11) << lat(q.latency_p50_ns) << std::setw(11)
         << lat(q.latency_p99_ns) << std::setw(11) << lat(q.latency_max_ns);
     std::ostringstream per_message;  // wire packets per message sent: the cost of the level
-    if (q.sent > 0) {
-      per_message << std::fixed << std::setprecision(2)
-                  << static_cast<double>(q.wire_packets) / static_cast<double>(q.sent);
+    if (q.wire_messages > 0) {
+      per_message << std::fixed << std::setprecision(2) << q.packets_per_message();
     } else {
       per_message << "-";
     }

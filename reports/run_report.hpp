@@ -29,6 +29,14 @@ struct QosStats {
   // this QoS, retransmissions included: the wire cost of the level.
   std::uint64_t wire_packets = 0;
   std::uint64_t wire_bytes = 0;
+  // Messages of this QoS published over the whole run, the denominator of the wire cost per
+  // message (`sent` leaves out the settle window, but wire_packets covers the whole run).
+  std::uint64_t wire_messages = 0;
+  double packets_per_message() const {
+    return wire_messages == 0
+               ? 0.0
+               : static_cast<double>(wire_packets) / static_cast<double>(wire_messages);
+  }
 };
 
 struct WireStats {

@@ -196,9 +196,19 @@ void topology(std::ostream& out, const RunReport& r) {
   out << "</svg>\n";
 }
 
+std::string packets_per_message(const QosStats& q) {
+  if (q.wire_messages == 0) return "–";
+  char text[32];
+  std::snprintf(text, sizeof text, "%.2f", q.packets_per_message());
+  return text;
+}
+
 void summary_table(std::ostream& out, const RunReport& r) {
   out << "<table><tr><th>QoS</th><th>sent</th><th>expected</th><th>delivered</th><th>lost</th>"
-         "<th>duplicated</th><th>ratio</th><th>p50</th><th>p90</th><th>p99</th><th>max</th></tr>";
+         "<th>duplicated</th><th>ratio</th><th>p50</th><th>p90</th><th>p99</th><th>max</th>"
+         "<th title='MQTT and MQTT-SN packets of the publish flows per message published, over the "
+         "whole run'>packets/msg"
+         "</th></tr>";
   auto lat = [](const std::optional<std::int64_t>& v) { return v ? format_duration(*v) : "–"; };
   for (const QosStats& q : r.qos) {
     char ratio[32];
@@ -207,7 +217,7 @@ void summary_table(std::ostream& out, const RunReport& r) {
         << q.delivered << "</td><td>" << q.lost << "</td><td>" << q.duplicated << "</td><td>"
         << ratio << "</td><td>" << lat(q.latency_p50_ns) << "</td><td>" << lat(q.latency_p90_ns)
         << "</td><td>" << lat(q.latency_p99_ns) << "</td><td>" << lat(q.latency_max_ns)
-        << "</td></tr>";
+        << "</td><td>" << packets_per_message(q) << "</td></tr>";
   }
   out << "</table>\n";
 }

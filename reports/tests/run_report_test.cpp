@@ -25,6 +25,8 @@ RunReport sample() {
   q.delivery_ratio = 0.995;
   q.latency_p50_ns = 3'000'000;
   q.latency_cdf_ns = {1'000'000, 3'000'000, 9'000'000};
+  q.wire_packets = 400;
+  q.wire_messages = 100;
   r.qos.push_back(q);
   r.wire = {{"PUBLISH", 300, 12000}, {"PUBACK", 300, 1200}};
   r.timeline = {{0, 50, 99, 1}, {1'000'000'000, 50, 100, 0}};
@@ -71,7 +73,8 @@ TEST_CASE("report.html is self-contained, escaped, and lists a missed expectatio
   CHECK(html.find("http://") == std::string::npos);  // nothing to fetch: it opens offline
   CHECK(html.find("demo &lt;&amp;&gt;") != std::string::npos);
   CHECK(html.find("NOT MET") < html.find("Latency CDF"));
-  CHECK(html.find("+18 more") != std::string::npos);  // 30 clients drawn as 12 and a count
+  CHECK(html.find("+18 more") != std::string::npos);       // 30 clients drawn as 12 and a count
+  CHECK(html.find("<td>4.00</td>") != std::string::npos);  // 400 wire packets for 100 sent
 }
 
 TEST_CASE("durations print in a readable unit", "[report]") {

@@ -212,6 +212,11 @@ reports::RunReport make_run_report(const World& world, double wall_s,
     all_counts.lost += c.lost;
     all_counts.duplicated += c.duplicated;
     r.qos.push_back(qos_stats(q, c, std::move(samples)));
+    for (nodes::MessageKey key = 1; key <= ledger.message_count(); ++key) {
+      const nodes::MessageRecord& m = ledger.message(key);
+      const int level = m.qos_minus_one ? -1 : static_cast<int>(m.qos);
+      if (level == q && !m.refused && !m.will) ++r.qos.back().wire_messages;
+    }
     const auto at = static_cast<std::size_t>(q + 1);
     for (const nodes::WireCounters* w : mqtt_wire) {
       r.qos.back().wire_packets += w->flow_packets[at];
