@@ -126,7 +126,7 @@ class NativeRun {
                            m ? m->publisher : UINT32_MAX,
                            d.topic,
                            static_cast<std::int8_t>(d.qos),
-                           static_cast<std::int8_t>(m ? static_cast<int>(m->qos) : -1),
+                           static_cast<std::int8_t>(m ? m->level() : -1),
                            d.dup,
                            d.retain};
     }
@@ -147,7 +147,7 @@ class NativeRun {
       }
       *row++ = MessageRow{key,          m.published_ns, m.acked_ns,
                           m.publisher,  m.topic,        m.payload_size_bytes,
-                          count,        m.packet_id,    static_cast<std::int8_t>(m.qos),
+                          count,        m.packet_id,    static_cast<std::int8_t>(m.level()),
                           m.ack_reason, m.acked(),      m.retain,
                           m.refused,    m.will};
     }
@@ -168,7 +168,7 @@ class NativeRun {
  private:
   TimeNs cutoff_ns() const {
     const scn::ScenarioSpec& spec = world_->spec();
-    return spec.duration_ns - std::min(spec.measure.settle_ns, spec.duration_ns / 2);
+    return spec.duration_ns - spec.settle_ns();
   }
   std::string write(void (*writer)(const reports::RunReport&, std::ostream&)) const {
     std::ostringstream out;

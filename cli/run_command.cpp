@@ -113,6 +113,10 @@ int run(const RunArgs& args) {
   std::optional<sim::JsonlTraceSink> trace_sink;
   if (loaded.spec->measure.trace) {
     trace_file.open(out_dir / "trace.jsonl");
+    if (!trace_file) {
+      std::cerr << "mqttsim run: cannot write " << (out_dir / "trace.jsonl").string() << "\n";
+      return kExitFailed;
+    }
     trace_sink.emplace(trace_file);
   }
   sim::scenario::WorldOptions options;
@@ -131,13 +135,16 @@ int run(const RunArgs& args) {
     world.emplace(*loaded.spec, options);
   } catch (const sim::scenario::WorldError& e) {
     std::cerr << args.scenario_path << ": " << e.what() << "\n";
-    const bool not_built = std::string(e.what()).find("not built") != std::string::npos;
-    return not_built ? kExitNotBuilt : kExitUsage;
+    return e.kind() == sim::scenario::WorldError::Kind::not_built ? kExitNotBuilt : kExitUsage;
   }
   std::ofstream pcap_file;
   std::optional<sim::scenario::PcapCapture> capture;
   if (loaded.spec->measure.pcap) {
     pcap_file.open(out_dir / "capture.pcap", std::ios::binary);
+    if (!pcap_file) {
+      std::cerr << "mqttsim run: cannot write " << (out_dir / "capture.pcap").string() << "\n";
+      return kExitFailed;
+    }
     capture.emplace(pcap_file);
     world->set_capture(&*capture);
   }

@@ -106,7 +106,7 @@ std::uint32_t PcapWriter::node_ipv4(std::uint32_t node_index) {
 
 void PcapWriter::tcp(std::int64_t time_ns, PcapEndpoint src, PcapEndpoint dst, std::uint32_t seq,
                      std::uint32_t ack, std::uint8_t flags, std::span<const std::uint8_t> payload) {
-  if (payload.size() > kMaxPayloadBytes) throw std::length_error("pcap: TCP payload too large");
+  if (payload.size() > kMaxTcpPayloadBytes) throw std::length_error("pcap: TCP payload too large");
   std::vector<std::uint8_t> frame;
   frame.reserve(kEthernetBytes + kIpv4Bytes + kTcpBytes + payload.size());
   put_ip(frame, src, dst, 6, kTcpBytes + payload.size(), ip_id_++);
@@ -127,7 +127,7 @@ void PcapWriter::tcp(std::int64_t time_ns, PcapEndpoint src, PcapEndpoint dst, s
 
 void PcapWriter::udp(std::int64_t time_ns, PcapEndpoint src, PcapEndpoint dst,
                      std::span<const std::uint8_t> payload) {
-  if (payload.size() > kMaxPayloadBytes) throw std::length_error("pcap: UDP payload too large");
+  if (payload.size() > kMaxUdpPayloadBytes) throw std::length_error("pcap: UDP payload too large");
   std::vector<std::uint8_t> frame;
   frame.reserve(kEthernetBytes + kIpv4Bytes + kUdpBytes + payload.size());
   put_ip(frame, src, dst, 17, kUdpBytes + payload.size(), ip_id_++);

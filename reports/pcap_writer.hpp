@@ -27,8 +27,10 @@ class PcapWriter {
   static constexpr std::uint16_t kMqttPort = 1883;
   static constexpr std::uint16_t kMqttSnPort =
       1884;  // Wireshark: Decode As udp.port 1884 → MQTT-SN
-  // Payloads above this are refused (std::length_error): an IPv4 packet holds 65535 bytes.
-  static constexpr std::size_t kMaxPayloadBytes = 65'535 - 20 - 20;
+  // Payloads above these are refused (std::length_error): an IPv4 packet holds 65535 bytes,
+  // headers included (IPv4 20, TCP 20, UDP 8).
+  static constexpr std::size_t kMaxTcpPayloadBytes = 65'535 - 20 - 20;
+  static constexpr std::size_t kMaxUdpPayloadBytes = 65'535 - 20 - 8;
 
   // Writes the file header at once.
   explicit PcapWriter(std::ostream& out);

@@ -85,4 +85,9 @@ TEST_CASE("a payload too large for one IPv4 packet is refused", "[pcap]") {
   PcapWriter writer(out);
   const std::vector<std::uint8_t> big(70'000);
   CHECK_THROWS_AS(writer.tcp(0, {1, 1}, {2, 2}, 0, 0, 0, big), std::length_error);
+  // The largest datagram a UDP socket sends (65535 − 28 bytes) still fits.
+  const std::vector<std::uint8_t> largest_datagram(65'507);
+  CHECK_NOTHROW(writer.udp(0, {1, 1}, {2, 2}, largest_datagram));
+  CHECK_THROWS_AS(writer.udp(0, {1, 1}, {2, 2}, std::vector<std::uint8_t>(65'508)),
+                  std::length_error);
 }

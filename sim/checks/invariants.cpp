@@ -178,7 +178,7 @@ CheckInput check_input(const scenario::World& world) {
   CheckInput in;
   in.ledger = &world.ledger();
   in.end_ns = world.spec().duration_ns;
-  in.settle_ns = std::min(world.spec().measure.settle_ns, world.spec().duration_ns / 2);
+  in.settle_ns = world.spec().settle_ns();
   // The Wills as World configured them (the same template expansion, group by group).
   for (const scenario::ClientGroupSpec& group : world.spec().clients) {
     if (!group.will) continue;
@@ -503,10 +503,6 @@ std::vector<Violation> check_dup_flag(const CheckInput& in) {
     }
   }
   return out;
-}
-
-std::vector<std::string> mqtt_sn_loss_notes(const CheckInput& /*in*/) {
-  return {};  // no MQTT-SN clients in the simulator yet (see the header)
 }
 
 std::vector<Violation> check_all(const CheckInput& in) {

@@ -140,10 +140,8 @@ std::vector<Violation> check_matching(const CheckInput& in);
 std::vector<Violation> check_dup_flag(const CheckInput& in);
 
 // MQTT-SN with bounded retries (N_retry): a message given up after the retries is reported as
-// lost, never flagged as a violation. MQTT-SN clients are not in the simulator yet (World
-// refuses them), so this hook has nothing to count and returns no notes; when they arrive,
-// their losses go here.
-std::vector<std::string> mqtt_sn_loss_notes(const CheckInput& in);
+// lost (the ledger's QosCounts::reported_lost), never flagged: no invariant here reads MQTT-SN
+// records as failures. Generated scenarios do not contain MQTT-SN sensors yet.
 
 // Every invariant above, in kAllInvariants order.
 std::vector<Violation> check_all(const CheckInput& in);

@@ -17,11 +17,11 @@ enum class StreamSide : std::uint8_t { client, server };
 
 // Why a stream ended, as seen by the side that is told.
 enum class StreamCloseReason : std::uint8_t {
-  closed_by_peer,       // the peer closed gracefully (FIN) after its bytes were delivered
-  reset_by_peer,        // the peer aborted (RST)
-  retries_exhausted,    // a segment went unacknowledged through the retry limit
-  link_down_too_long,   // the path stayed down longer than the configured threshold
-  connect_failed,       // the handshake did not complete (no route, no listener, timeouts)
+  closed_by_peer,      // the peer closed gracefully (FIN) after its bytes were delivered
+  reset_by_peer,       // the peer aborted (RST)
+  retries_exhausted,   // a segment went unacknowledged through the retry limit
+  link_down_too_long,  // the path stayed down longer than the configured threshold
+  connect_failed,      // the handshake did not complete (no route, no listener, timeouts)
 };
 std::string_view to_string(StreamCloseReason reason);
 

@@ -65,6 +65,11 @@ protocol::BrokerCore& BrokerHost::core() {
   return *core_;
 }
 
+const protocol::BrokerCore& BrokerHost::core() const {
+  if (!core_) throw std::logic_error("the broker is crashed");
+  return *core_;
+}
+
 void BrokerHost::on_stream_accepted(net::StreamId id) {
   if (!core_) return;
   connections_.try_emplace(id);

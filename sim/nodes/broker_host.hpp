@@ -50,6 +50,7 @@ class BrokerHost final : public net::StreamReceiver {
   const protocol::BrokerConfig& config() const { return config_; }
   // The running core; std::logic_error while crashed.
   protocol::BrokerCore& core();
+  const protocol::BrokerCore& core() const;
   std::size_t open_connections() const { return connections_.size(); }
   const WireCounters& sent() const { return sent_; }
   const WireCounters& received() const { return received_; }

@@ -106,7 +106,6 @@ void DeliveryLedger::record_delivery(LedgerClient subscriber, std::string_view t
                                      bool retain, TimeNs now, std::uint16_t packet_id) {
   const auto key = read_tag(payload);
   if (!key || *key > records_.size()) {
-    ++untagged_;
     untagged_list_.push_back(UntaggedDeliveryRecord{now, subscriber, intern(topic), qos, retain});
     return;
   }
@@ -246,7 +245,7 @@ static void for_each_message_tally(const DeliveryLedger& ledger, int qos_level,
   std::vector<PairTally> tallies;
   for (MessageKey key = 1; key <= ledger.message_count(); ++key) {
     const MessageRecord& r = ledger.message(key);
-    const int level = r.qos_minus_one ? -1 : static_cast<int>(r.qos);
+    const int level = r.level();
     if (level != qos_level || r.will || r.published_ns >= published_before_ns) continue;
     tallies.clear();
     std::uint64_t retained = 0;
@@ -267,6 +266,13 @@ static void for_each_message_tally(const DeliveryLedger& ledger, int qos_level,
     }
     visit(r, key, tallies, retained);
   }
+}
+
+std::uint64_t DeliveryLedger::published_count(int qos_level) const {
+  return static_cast<std::uint64_t>(
+      std::count_if(records_.begin(), records_.end(), [qos_level](const MessageRecord& r) {
+        return r.level() == qos_level && !r.will && !r.refused;
+      }));
 }
 
 QosCounts DeliveryLedger::counts(protocol::QoS qos, TimeNs published_before_ns) const {

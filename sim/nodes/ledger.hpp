@@ -52,6 +52,8 @@ struct MessageRecord {
   // the gateway forwards it with. Counted apart, as QoS level -1.
   bool qos_minus_one = false;
   std::uint8_t ack_reason = 0;  // the PublishAcked reason code (>= 0x80: failed)
+  // The QoS level as published: -1 for MQTT-SN QoS -1, else 0..2.
+  int level() const { return qos_minus_one ? -1 : static_cast<int>(qos); }
   bool acked() const { return acked_ns != kNeverNs && ack_reason < 0x80; }
 };
 
@@ -180,7 +182,7 @@ class DeliveryLedger {
   const std::vector<TimeNs>& broker_crashes_ns() const { return crashes_ns_; }
   // Per broker crash (same order): whether the broker's state survived it.
   const std::vector<bool>& broker_crashes_persistent() const { return crashes_persistent_; }
-  std::uint64_t untagged_deliveries() const { return untagged_; }
+  std::uint64_t untagged_deliveries() const { return untagged_list_.size(); }
   const std::vector<UntaggedDeliveryRecord>& untagged_deliveries_list() const {
     return untagged_list_;
   }
@@ -200,6 +202,9 @@ class DeliveryLedger {
   // The same by QoS level -1..2, where -1 is MQTT-SN's QoS -1 (the QoS overloads count 0..2
   // without the QoS -1 records).
   QosCounts counts(int qos_level, TimeNs published_before_ns = kTimeMaxNs) const;
+  // Messages published at `qos_level` (-1..2) over the whole run, Wills and refused left out:
+  // the same filter as counts(), without its per-subscriber work.
+  std::uint64_t published_count(int qos_level) const;
   // Publish → first delivery per (message, subscriber) pair, in message order.
   std::vector<TimeNs> latency_samples_ns(protocol::QoS qos,
                                          TimeNs published_before_ns = kTimeMaxNs) const;
@@ -223,7 +228,6 @@ class DeliveryLedger {
   std::vector<std::string> names_;                           // topics and filters, interned
   std::unordered_map<std::string, std::uint32_t> name_ids_;  // lookup only, never iterated
   mutable std::unordered_map<std::uint32_t, std::vector<std::uint32_t>> match_cache_;
-  std::uint64_t untagged_ = 0;
   std::vector<UntaggedDeliveryRecord> untagged_list_;
   std::vector<ClientCrashRecord> client_crashes_;
   std::vector<std::pair<LedgerClient, TimeNs>> session_restarts_;

@@ -35,7 +35,7 @@ void account_sent(NodeWorld& world, net::NodeId node, std::uint32_t peer, bool v
         int level = r.qos;
         if (r.message_id != 0 && r.message_id <= world.ledger.message_count()) {
           const MessageRecord& m = world.ledger.message(r.message_id);
-          level = m.qos_minus_one ? -1 : static_cast<int>(m.qos);
+          level = m.level();
         }
         counters.flow_packets[static_cast<std::size_t>(level + 1)] += 1;
         counters.flow_bytes[static_cast<std::size_t>(level + 1)] += header.size_bytes;

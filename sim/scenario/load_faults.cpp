@@ -25,25 +25,10 @@ std::vector<std::string> names_or_list(YamlReader& reader, const YAML::Node& n,
 
 void read_loss_fault(YamlReader& reader, const YAML::Node& n, const std::string& path,
                      FaultSpec& f) {
-  if (!reader.expect_map(
-          n, path,
-          {"link", "model", "p", "p_good_to_bad", "p_bad_to_good", "loss_good", "loss_bad"})) {
-    return;
-  }
+  if (!n.IsMap()) return reader.error(n, path, "expected {link: ..., p: ...}");
   if (!n["link"]) return reader.error(n, path, "needs link: the link(s) whose loss changes");
   f.targets = names_or_list(reader, n["link"], join_path(path, "link"));
-  // The loss keys are those of a link's `loss:` mapping; read them through read_link.
-  YAML::Node loss_only(YAML::NodeType::Map);
-  YAML::Node model(YAML::NodeType::Map);
-  for (const auto& item : n) {
-    if (item.first.Scalar() != "link") model[item.first.Scalar()] = item.second;
-  }
-  if (!model["model"]) model["model"] = "bernoulli";
-  loss_only["loss"] = model;
-  std::string profile;
-  net::LinkConfig config;
-  read_link(reader, loss_only, path, "fault", "ethernet", {}, profile, config);
-  f.loss = config.loss;
+  read_loss(reader, n, path, f.loss, {"link"});
 }
 
 const std::vector<std::string> kFaultActions = {"link_down", "loss", "partition", "broker_crash",

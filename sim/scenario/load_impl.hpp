@@ -18,6 +18,11 @@ void read_link(YamlReader& reader, const YAML::Node& node, const std::string& pa
                const std::vector<std::string>& extra_keys, std::string& profile,
                net::LinkConfig& config);
 
+// A loss model: a probability (Bernoulli), or a mapping {model, p, p_good_to_bad, ...}
+// whose model defaults to bernoulli. `extra_keys` are further keys the caller reads itself.
+void read_loss(YamlReader& reader, const YAML::Node& node, const std::string& path,
+               net::LossConfig& loss, const std::vector<std::string>& extra_keys = {});
+
 void read_clients(YamlReader& reader, const YAML::Node& node, ScenarioSpec& spec);
 void read_faults(YamlReader& reader, const YAML::Node& node, ScenarioSpec& spec);
 void read_expectations(YamlReader& reader, const YAML::Node& node, ScenarioSpec& spec);

@@ -14,8 +14,10 @@ const std::vector<std::string> kLinkKeys = {
     "loss",      "ber",           "outages",     "in_order",
     "duty_cycle"};
 
+}  // namespace
+
 void read_loss(YamlReader& reader, const YAML::Node& n, const std::string& path,
-               net::LossConfig& loss) {
+               net::LossConfig& loss, const std::vector<std::string>& extra_keys) {
   if (n.IsScalar()) {  // shorthand: a Bernoulli probability
     if (auto p = reader.probability(n, path)) {
       loss = {};
@@ -24,17 +26,16 @@ void read_loss(YamlReader& reader, const YAML::Node& n, const std::string& path,
     }
     return;
   }
-  if (!reader.expect_map(
-          n, path, {"model", "p", "p_good_to_bad", "p_bad_to_good", "loss_good", "loss_bad"})) {
-    return;
-  }
-  const auto model =
-      reader.choice(n["model"], join_path(path, "model"), {"none", "bernoulli", "gilbert_elliott"});
+  std::vector<std::string> known = {"model",         "p",         "p_good_to_bad",
+                                    "p_bad_to_good", "loss_good", "loss_bad"};
+  known.insert(known.end(), extra_keys.begin(), extra_keys.end());
+  if (!reader.expect_map(n, path, known)) return;
+  // Without `model`, a mapping is Bernoulli: {p: 0.2} reads as it is written.
+  const auto model = n["model"] ? reader.choice(n["model"], join_path(path, "model"),
+                                                {"none", "bernoulli", "gilbert_elliott"})
+                                : std::optional<std::string>("bernoulli");
   loss = {};
-  if (!model) {
-    if (!n["model"]) reader.error(n, path, "needs model: none, bernoulli or gilbert_elliott");
-    return;
-  }
+  if (!model) return;
   if (*model == "bernoulli") {
     loss.kind = net::LossKind::bernoulli;
     loss.p = reader.probability(n["p"], join_path(path, "p")).value_or(0);
@@ -48,6 +49,8 @@ void read_loss(YamlReader& reader, const YAML::Node& n, const std::string& path,
     loss.loss_bad = reader.probability(n["loss_bad"], join_path(path, "loss_bad")).value_or(1);
   }
 }
+
+namespace {
 
 void read_outages(YamlReader& reader, const YAML::Node& n, const std::string& path,
                   net::LinkConfig& config) {

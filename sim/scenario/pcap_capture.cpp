@@ -4,9 +4,11 @@
 namespace mqttsim::sim::scenario {
 namespace {
 
-// Ephemeral ports 49152–65535, one per stream so that Wireshark keeps connections apart.
+// Ephemeral ports 49152–65535 from the stream's serial (StreamId = serial << 24 | slot), so a
+// reconnection that reuses a slot still gets a new port and Wireshark keeps the connections
+// apart.
 std::uint16_t client_port(net::StreamId stream) {
-  return static_cast<std::uint16_t>(49152 + stream % 16384);
+  return static_cast<std::uint16_t>(49152 + (stream >> 24) % 16384);
 }
 
 }  // namespace

@@ -15,7 +15,6 @@ class PcapCapture final : public net::PacketCapture {
   explicit PcapCapture(std::ostream& out) : writer_(out) {}
   void on_tcp_segment(const net::CapturedSegment& s) override;
   void on_udp_datagram(const net::CapturedDatagram& d) override;
-  std::uint64_t packets() const { return writer_.packets_written(); }
 
  private:
   reports::PcapWriter writer_;

@@ -191,8 +191,7 @@ reports::RunReport make_run_report(const World& world, double wall_s,
   r.trace_digest = hex16(world.trace_digest());
   r.events = world.events();
   r.wall_s = wall_s;
-  const TimeNs settle_ns = std::min(spec.measure.settle_ns, spec.duration_ns / 2);
-  const TimeNs cutoff_ns = spec.duration_ns - settle_ns;
+  const TimeNs cutoff_ns = spec.duration_ns - spec.settle_ns();
   const nodes::DeliveryLedger& ledger = world.ledger();
   nodes::QosCounts all_counts;
   std::vector<TimeNs> all_samples;
@@ -212,11 +211,7 @@ reports::RunReport make_run_report(const World& world, double wall_s,
     all_counts.lost += c.lost;
     all_counts.duplicated += c.duplicated;
     r.qos.push_back(qos_stats(q, c, std::move(samples)));
-    for (nodes::MessageKey key = 1; key <= ledger.message_count(); ++key) {
-      const nodes::MessageRecord& m = ledger.message(key);
-      const int level = m.qos_minus_one ? -1 : static_cast<int>(m.qos);
-      if (level == q && !m.refused && !m.will) ++r.qos.back().wire_messages;
-    }
+    r.qos.back().wire_messages = ledger.published_count(q);
     const auto at = static_cast<std::size_t>(q + 1);
     for (const nodes::WireCounters* w : mqtt_wire) {
       r.qos.back().wire_packets += w->flow_packets[at];
@@ -234,7 +229,7 @@ reports::RunReport make_run_report(const World& world, double wall_s,
     r.connection_breaks += g.stats().broker_connections_lost;
   }
   if (world.broker().running()) {
-    const auto& m = const_cast<nodes::BrokerHost&>(world.broker()).core().metrics();
+    const auto& m = world.broker().core().metrics();
     r.queue_drops = m.messages_dropped_queue_full;
     r.connections_refused = m.connections_refused;
   }

@@ -5,6 +5,7 @@
 
 #include <yaml-cpp/mark.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -197,6 +198,10 @@ struct ScenarioSpec {
   std::vector<ExpectationSpec> expectations;
   TcpSpec tcp;
   MqttSnSpec mqtt_sn;
+
+  // measure.settle, at most half the run: messages published later are left out of delivery
+  // figures and checks. One definition for the report, the checks and the Python arrays.
+  TimeNs settle_ns() const { return std::min(measure.settle_ns, duration_ns / 2); }
 };
 
 }  // namespace mqttsim::sim::scenario

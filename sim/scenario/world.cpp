@@ -255,7 +255,8 @@ std::vector<nodes::VirtualClient*> World::clients_matching(
       for (const std::string& p : patterns) {
         if (detail::glob_match(p, topology_.name(c.node()))) {
           throw WorldError("faults: client_crash of MQTT-SN sensors is not built yet ('" +
-                           topology_.name(c.node()) + "')");
+                               topology_.name(c.node()) + "')",
+                           WorldError::Kind::not_built);
         }
       }
     }
@@ -282,7 +283,6 @@ void World::schedule_faults() {
 }
 
 void World::apply_fault(const FaultSpec& f, bool undo) {
-  ++faults_applied_;
   switch (f.kind) {
     case FaultKind::link_down:
       for (net::LinkId link : links_named(f.targets)) network_->set_link_down(link, !undo);

@@ -30,7 +30,14 @@ namespace mqttsim::sim::scenario {
 // yet); the message says which.
 class WorldError : public std::runtime_error {
  public:
-  using std::runtime_error::runtime_error;
+  enum class Kind : std::uint8_t { invalid, not_built };
+  explicit WorldError(const std::string& message, Kind kind = Kind::invalid)
+      : std::runtime_error(message), kind_(kind) {}
+  // not_built: the scenario is valid but asks for something this version lacks (exit 3).
+  Kind kind() const { return kind_; }
+
+ private:
+  Kind kind_;
 };
 
 struct Progress {
@@ -84,7 +91,6 @@ class World {
   // build_predefined_topics); empty without QoS -1 publishers.
   const std::map<std::string, std::uint16_t>& predefined_topics() const { return predefined_; }
   const net::TcpTransport& tcp() const { return *tcp_; }
-  std::uint64_t faults_applied() const { return faults_applied_; }
 
  private:
   void build_topology();
@@ -122,7 +128,6 @@ class World {
   std::deque<nodes::SnClientNode> sn_clients_;
   std::map<std::string, std::pair<net::LinkId, net::LinkId>> links_by_name_;
   std::map<net::LinkId, net::LossConfig> loss_before_fault_;
-  std::uint64_t faults_applied_ = 0;
 };
 
 // Expands {n}, {id}, {group} and the names of `values` (item (n − 1) mod size) in `text`;

@@ -52,9 +52,11 @@ void World::add_sn_client(const ClientGroupSpec& group, const std::string& id, n
                           std::uint32_t index, const nodes::ClientBehaviour& behaviour) {
   const std::string where = "clients." + group.name + ": ";
   if (group.will || group.churn.enabled || group.username || group.password) {
-    throw WorldError(where +
-                     "will, churn and credentials are not built for MQTT-SN sensors (MQTT-SN has "
-                     "no credentials; Will and churn are not wired into SnClientNode yet)");
+    throw WorldError(
+        where +
+            "will, churn and credentials are not built for MQTT-SN sensors (MQTT-SN has "
+            "no credentials; Will and churn are not wired into SnClientNode yet)",
+        WorldError::Kind::not_built);
   }
   if (id.empty() || id.size() > protocol::sn::kMaxClientIdLength) {
     throw WorldError(where + "MQTT-SN client id '" + id + "' must be 1 to 23 characters");

@@ -296,8 +296,8 @@ TEST_CASE("the exploration catches each mutant within a bounded number of runs")
     options.shrink = false;
     const ExploreResult r = explore(options);
     REQUIRE(r.error.empty());
-    REQUIRE(r.counterexample);
-    CHECK(r.counterexample->found_after_runs <= bound);
+    // runs = bound caps the search, so finding one at all is the assertion.
+    CHECK(r.counterexample.has_value());
   }
 }
 
@@ -313,7 +313,7 @@ TEST_CASE(
   const Counterexample& c = *r.counterexample;
   INFO(c.yaml);
   CHECK(c.yaml.find("mutant drop-queue-on-resume") != std::string::npos);
-  CHECK(c.yaml.find("seed: ") != std::string::npos);
+  CHECK(c.yaml.find("# found after ") != std::string::npos);
   CHECK(c.size.rfind("2 clients", 0) == 0);
   const CaseResult again = run_case(c.yaml, options.mutant);
   REQUIRE(again.load_errors.empty());
