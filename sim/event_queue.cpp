@@ -1,39 +1,72 @@
-// Radix heap operations: find the lowest occupied bucket through the occupancy bitmaps, take its
-// minimum, and spread the rest of that bucket over lower levels relative to the new minimum.
+// The event queue's slow paths: finding the next occupied wheel bucket in the bitmap, and
+// re-shaping the wheel to the observed event rate.
 #include "sim/event_queue.hpp"
 
+#include <bit>
+
 namespace mqttsim::sim {
-namespace {
 
-__extension__ using Key = unsigned __int128;  // g++ and clang both provide it
-
-Key key(const EventQueue::Entry& e) {
-  return static_cast<Key>(static_cast<std::uint64_t>(e.time_ns)) << 64 | e.order;
+std::uint32_t EventQueue::next_occupied(std::uint32_t from) {
+  std::uint32_t word = from / 64;
+  std::uint64_t bits = words_[word] & (~std::uint64_t{0} << (from % 64));
+  while (bits == 0) {
+    if (++word == words_.size()) return kNil;
+    bits = words_[word];
+  }
+  // A long scan means the wheel is sparse for the current event rate: look again soon.
+  if (word - from / 64 > kLongScanWords) until_adapt_ = 1;
+  return word * 64 + static_cast<std::uint32_t>(std::countr_zero(bits));
 }
 
-}  // namespace
+void EventQueue::reset_wheel(unsigned shift, unsigned wheel_bits) {
+  shift_ = shift;
+  const std::size_t buckets = std::size_t{1} << wheel_bits;
+  heads_.assign(buckets, kNil);
+  words_.assign(buckets / 64, 0);
+  mask_ = buckets - 1;
+  nodes_.clear();
+  free_ = kNil;
+  wheel_count_ = 0;
+  front_.clear();
+  far_.clear();
+  size_ = 0;
+  current_ = 0;
+}
 
-EventQueue::EventQueue() : buckets_(kLevels * kDigits) {}
-
-void EventQueue::find_minimum() {
-  // Lower levels hold smaller keys, and within a level a smaller digit means a smaller key.
-  const auto level = static_cast<unsigned>(std::countr_zero(levels_));
-  const std::uint64_t(&words)[kDigits / 64] = occupied_[level];
-  unsigned word = 0;
-  while (words[word] == 0) ++word;
-  peek_bucket_ = level * kDigits + word * 64 + static_cast<unsigned>(std::countr_zero(words[word]));
-  const std::vector<Entry>& entries = buckets_[peek_bucket_];
-  // Branch-free minimum: which entry wins is unpredictable.
-  std::size_t best = 0;
-  Key best_key = key(entries[0]);
-  for (std::size_t i = 1; i < entries.size(); ++i) {
-    const Key k = key(entries[i]);
-    const bool smaller = k < best_key;
-    best_key = smaller ? k : best_key;
-    best = smaller ? i : best;
+void EventQueue::adapt(std::uint64_t now_ns) {
+  const std::uint64_t pops = popped_ - adapt_window_popped_;
+  if (pops < kMinWindowPops) {
+    until_adapt_ = static_cast<std::uint32_t>(kMinWindowPops - pops);
+    return;
   }
-  peek_index_ = best;
-  peeked_ = true;
+  until_adapt_ = kAdaptEvery;
+  const std::uint64_t window_ns = now_ns - adapt_window_start_ns_;
+  adapt_window_start_ns_ = now_ns;
+  adapt_window_popped_ = popped_;
+  // Buckets between half and one mean gap between events wide (an entry or none each), and
+  // twice as many buckets as pending events: the horizon then spans about the pending spread,
+  // and twice it when events are due evenly, as in the hold model.
+  const std::uint64_t gap_ns =
+      std::max<std::uint64_t>(1, window_ns / std::max<std::uint64_t>(1, pops));
+  const auto shift = std::min(40u, static_cast<unsigned>(std::bit_width(gap_ns)) - 1);
+  const auto bits =
+      std::clamp(static_cast<unsigned>(std::bit_width(2 * size_)), kMinWheelBits, kMaxWheelBits);
+  const bool wheel_on = wheel_on_ ? size_ <= kWheelOffAbove : size_ < kWheelOnBelow;
+  const auto far_apart = [](unsigned a, unsigned b) { return (a > b ? a - b : b - a) >= 2; };
+  const bool reshape = wheel_on && (far_apart(shift, shift_) || far_apart(bits, wheel_bits()));
+  if (wheel_on == wheel_on_ && !reshape) return;
+  std::vector<Entry> entries;
+  entries.reserve(size_);
+  for_each([&entries](const Entry& entry) { entries.push_back(entry); });
+  reload(entries, shift, bits, wheel_on, now_ns >> shift);
+}
+
+void EventQueue::reload(const std::vector<Entry>& entries, unsigned shift, unsigned wheel_bits,
+                        bool wheel_on, std::uint64_t current) {
+  reset_wheel(shift, wheel_on ? wheel_bits : kMinWheelBits);
+  wheel_on_ = wheel_on;
+  current_ = current;
+  for (const Entry& entry : entries) push(entry);
 }
 
 }  // namespace mqttsim::sim

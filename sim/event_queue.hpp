@@ -1,16 +1,20 @@
-// The kernel's priority queue: a radix heap with 256-way digits over the 128-bit key (time,
-// order). Simulated time never goes back, so new keys are almost always above the last one
-// popped, which is all a radix heap needs; each entry then moves only a few times (once per key
-// byte in which it differs from the minimum), by sequential appends: several times faster than
-// a comparison heap at 10k pending, and more so at 1M.
+// The kernel's priority queue over (time, order) keys, in three tiers by time:
+// - the front: a small binary heap holding everything in the wheel's current bucket and before;
+// - the wheel: a calendar of `wheel_buckets` buckets of 2^shift ns each, unsorted chains with an
+//   occupancy bitmap, for the near future;
+// - the far tier: a radix heap (radix_heap.hpp) for everything beyond the wheel's horizon.
+// An event is pushed into one bucket in O(1), and its bucket is heapified only when it becomes
+// current: with buckets about as wide as the gap between events, that is one or two entries.
+// The bucket width and count follow the observed event rate, so the wheel stays about one event
+// per bucket and spans the pending events whatever the time scale (see adapt()).
 #pragma once
 
 #include <algorithm>
-#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
 
+#include "sim/radix_heap.hpp"
 #include "sim/time.hpp"
 
 namespace mqttsim::sim {
@@ -18,45 +22,58 @@ namespace mqttsim::sim {
 class EventQueue {
  public:
   // Keys are unique (order carries a sequence number), so the pop order is fully defined.
-  struct Entry {
-    TimeNs time_ns;  // never negative
-    std::uint64_t order;
-  };
+  using Entry = RadixHeap::Entry;
 
-  EventQueue();
+  EventQueue() { reset_wheel(kInitialShift, kMinWheelBits); }
 
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
+  // Whether the wheel is in use (false: the radix heap holds everything). For tests and benches.
+  bool wheel_on() const { return wheel_on_; }
 
-  // Any key may be pushed, but keys below the last one popped (possible only after the caller
-  // popped an entry it then ignored, such as a cancelled event) take a slower side heap.
+  // Any key may be pushed, also below the last one popped (the kernel does so after dropping a
+  // cancelled event): such keys fall in the front.
   void push(const Entry& entry) {
     ++size_;
-    if (earlier(entry, last_)) {
-      early_.push_back(entry);
-      std::push_heap(early_.begin(), early_.end(), later);
+    if (!wheel_on_) {
+      far_.push(entry);
       return;
     }
-    const unsigned bucket = place(entry);
-    // A remembered minimum stays right unless the new entry undercuts it.
-    if (peeked_ && earlier(entry, buckets_[peek_bucket_][peek_index_])) {
-      peek_bucket_ = bucket;
-      peek_index_ = buckets_[bucket].size() - 1;
+    const std::uint64_t bucket = bucket_of(entry);
+    if (bucket <= current_) {
+      front_push(entry);
+    } else if (bucket - current_ < wheel_buckets()) {
+      wheel_insert(bucket, entry);
+    } else {
+      far_.push(entry);
     }
   }
-  // The smallest entry, which stays queued; the queue must not be empty. Costs a scan of one
-  // bucket, remembered until the next pop. Early entries are all below `last_`, hence below
-  // every radix entry.
+  // The smallest entry, which stays queued; the queue must not be empty.
   const Entry& peek() {
-    if (!early_.empty()) return early_.front();
-    if (!peeked_) find_minimum();
-    return buckets_[peek_bucket_][peek_index_];
+    if (front_.empty()) {
+      if (wheel_on_) refill([](const Entry&) {});
+      if (!wheel_on_) return far_.peek();  // also when refill() just turned the wheel off
+    }
+    return front_.front();
   }
   // Removes and returns the smallest entry. `coming_soon(entry)` is told of every entry that
-  // this pop moves to the front levels (keys within 256 ns of the new minimum), so that the
-  // caller can prefetch what those events will touch.
+  // enters the front, shortly before it is popped, so that the caller can prefetch what its
+  // event will touch.
   template <class ComingSoon>
-  Entry pop(ComingSoon coming_soon);
+  Entry pop(ComingSoon coming_soon) {
+    if (front_.empty()) {
+      if (wheel_on_) refill(coming_soon);
+      if (!wheel_on_) return pop_far(coming_soon);  // also when refill() just turned it off
+    }
+    // Usually the front holds the one entry of its bucket: no heap work then.
+    if (front_.size() > 1) std::pop_heap(front_.begin(), front_.end(), later);
+    const Entry minimum = front_.back();
+    front_.pop_back();
+    --size_;
+    ++popped_;
+    if (--until_adapt_ == 0) adapt(static_cast<std::uint64_t>(minimum.time_ns));
+    return minimum;
+  }
   Entry pop() {
     return pop([](const Entry&) {});
   }
@@ -65,115 +82,175 @@ class EventQueue {
   template <class Keep>
   void retain(Keep keep);
   template <class Visit>
-  void for_each(Visit visit) const {
-    for (const std::vector<Entry>& bucket : buckets_) {
-      for (const Entry& entry : bucket) visit(entry);
-    }
-    for (const Entry& entry : early_) visit(entry);
-  }
+  void for_each(Visit visit) const;
 
  private:
-  // Levels 0-7 are the bytes of `order`, levels 8-15 those of the time: an entry lives at the
-  // highest byte in which its key differs from `last_`, in the bucket of that byte's value.
-  static constexpr unsigned kLevels = 16;
-  static constexpr unsigned kDigits = 256;
-  static constexpr unsigned kFrontBuckets = 9 * kDigits;  // levels 0-8: same time but byte 0
+  static constexpr std::uint32_t kNil = UINT32_MAX;
+  static constexpr unsigned kInitialShift = 6;  // 64 ns buckets until the first adapt()
+  static constexpr unsigned kMinWheelBits = 12;
+  // The wheel is for queues that fit in cache: its pushes land in random buckets. Beyond some
+  // 64k pending events the radix heap alone is faster (its pushes are sequential appends), as
+  // `mqttsim bench kernel --pending 1000000` shows; between 16k and 64k the mode stays put.
+  static constexpr unsigned kMaxWheelBits = 16;
+  static constexpr std::size_t kWheelOffAbove = 1u << 16;
+  static constexpr std::size_t kWheelOnBelow = 1u << 14;
+  static constexpr std::uint32_t kLongScanWords = 64;
+  static constexpr std::size_t kCrowdedBucket = 16;
+  static constexpr std::uint32_t kAdaptEvery = 1u << 15;  // pops between two looks at the rate
+  // Looks asked for early (crowded or sparse buckets) still wait for this many pops, so that the
+  // rate is measured over enough events and a rebuild costs at most O(pending) per this many.
+  static constexpr std::uint32_t kMinWindowPops = 1024;
 
-  static unsigned bucket_of(const Entry& entry, const Entry& last) {
-    const auto time_diff = static_cast<std::uint64_t>(entry.time_ns ^ last.time_ns);
-    if (time_diff != 0) {
-      const unsigned byte = static_cast<unsigned>(63 - std::countl_zero(time_diff)) / 8;
-      const auto digit =
-          static_cast<unsigned>(static_cast<std::uint64_t>(entry.time_ns) >> (8 * byte)) & 0xFF;
-      return (8 + byte) * kDigits + digit;
-    }
-    // `| 1`: an entry equal to `last` (only the very first key can be) goes to level 0.
-    const unsigned byte =
-        static_cast<unsigned>(63 - std::countl_zero((entry.order ^ last.order) | 1)) / 8;
-    return byte * kDigits + static_cast<unsigned>(entry.order >> (8 * byte) & 0xFF);
-  }
+  struct Node {
+    Entry entry;
+    std::uint32_t next;
+  };
+
   static bool earlier(const Entry& a, const Entry& b) {
     return a.time_ns < b.time_ns || (a.time_ns == b.time_ns && a.order < b.order);
   }
   static bool later(const Entry& a, const Entry& b) { return earlier(b, a); }
-  unsigned place(const Entry& entry) {
-    const unsigned bucket = bucket_of(entry, last_);
-    buckets_[bucket].push_back(entry);
-    mark(bucket);
-    return bucket;
-  }
-  void mark(unsigned bucket) {
-    const unsigned level = bucket / kDigits;
-    const unsigned digit = bucket % kDigits;
-    occupied_[level][digit / 64] |= std::uint64_t{1} << (digit % 64);
-    levels_ |= 1u << level;
-  }
-  void unmark(unsigned bucket) {
-    const unsigned level = bucket / kDigits;
-    const unsigned digit = bucket % kDigits;
-    std::uint64_t(&words)[kDigits / 64] = occupied_[level];
-    words[digit / 64] &= ~(std::uint64_t{1} << (digit % 64));
-    if ((words[0] | words[1] | words[2] | words[3]) == 0) levels_ &= ~(1u << level);
-  }
-  void find_minimum();
 
-  std::vector<std::vector<Entry>> buckets_;
-  std::uint64_t occupied_[kLevels][kDigits / 64] = {};
-  std::uint32_t levels_ = 0;  // bit l: some bucket of level l is occupied
-  Entry last_{0, 0};          // the last radix entry popped: every radix entry is above it
-  std::vector<Entry> early_;  // a min-heap of the entries pushed below `last_`
+  std::uint64_t wheel_buckets() const { return heads_.size(); }
+  std::uint64_t bucket_of(const Entry& entry) const {
+    return static_cast<std::uint64_t>(entry.time_ns) >> shift_;
+  }
+  void front_push(const Entry& entry) {
+    front_.push_back(entry);
+    std::push_heap(front_.begin(), front_.end(), later);
+  }
+  void wheel_insert(std::uint64_t bucket, const Entry& entry) {
+    const auto slot = static_cast<std::uint32_t>(bucket & mask_);
+    std::uint32_t node = free_;
+    if (node == kNil) {
+      node = static_cast<std::uint32_t>(nodes_.size());
+      nodes_.push_back(Node{entry, heads_[slot]});
+    } else {
+      free_ = nodes_[node].next;
+      nodes_[node] = Node{entry, heads_[slot]};
+    }
+    heads_[slot] = node;
+    words_[slot / 64] |= std::uint64_t{1} << (slot % 64);
+    ++wheel_count_;
+  }
+  // The first occupied slot at or after `from` (not wrapping), or kNil.
+  std::uint32_t next_occupied(std::uint32_t from);
+  // Moves the chain of `slot` into the front, telling `coming_soon` of each entry.
+  template <class ComingSoon>
+  void take_chain(std::uint32_t slot, ComingSoon&& coming_soon);
+  // The front is empty: advances the current bucket to the next occupied one and pulls in the
+  // far entries that the wheel's horizon now covers.
+  template <class ComingSoon>
+  void refill(ComingSoon&& coming_soon);
+  template <class ComingSoon>
+  Entry pop_far(ComingSoon& coming_soon) {
+    const Entry minimum = far_.pop(coming_soon);
+    --size_;
+    ++popped_;
+    if (--until_adapt_ == 0) adapt(static_cast<std::uint64_t>(minimum.time_ns));
+    return minimum;
+  }
+  // Re-sizes the wheel to the observed event rate and the pending count, when they moved far
+  // enough from its shape (by 4x) to be worth rebuilding it.
+  void adapt(std::uint64_t now_ns);
+  void reset_wheel(unsigned shift, unsigned wheel_bits);
+  // Empties every tier, takes the given shape, and pushes `entries` again. `current` is the
+  // new front's bucket: entries up to it go to the front.
+  void reload(const std::vector<Entry>& entries, unsigned shift, unsigned wheel_bits, bool wheel_on,
+              std::uint64_t current);
+  unsigned wheel_bits() const { return static_cast<unsigned>(std::countr_zero(heads_.size())); }
+
+  std::vector<Entry> front_;          // a min-heap of every entry with bucket <= current_
+  std::vector<std::uint32_t> heads_;  // per slot: first node of its chain, or kNil
+  // Bit per slot: chain not empty. adapt() keeps the wheel dense (about an event per bucket), so
+  // a plain scan of these words finds the next occupied bucket within a word or two.
+  std::vector<std::uint64_t> words_;
+  std::vector<Node> nodes_;  // chain nodes; free ones linked from free_
+  std::uint32_t free_ = kNil;
+  std::uint64_t mask_ = 0;  // wheel_buckets() - 1
+  unsigned shift_ = kInitialShift;
+  std::uint64_t current_ = 0;  // absolute bucket number (time >> shift_) of the front
+  std::size_t wheel_count_ = 0;
+  bool wheel_on_ = true;  // false: every entry is in far_
+  RadixHeap far_;         // every entry with bucket >= current_ + wheel_buckets() when it came
   std::size_t size_ = 0;
-  bool peeked_ = false;  // peek_bucket_/peek_index_ locate the minimum
-  unsigned peek_bucket_ = 0;
-  std::size_t peek_index_ = 0;
+  std::uint32_t until_adapt_ = kAdaptEvery;  // pops left before adapt() looks again
+  std::uint64_t popped_ = 0;                 // over the queue's life
+  std::uint64_t adapt_window_start_ns_ = 0;
+  std::uint64_t adapt_window_popped_ = 0;
 };
 
 template <class ComingSoon>
-EventQueue::Entry EventQueue::pop(ComingSoon coming_soon) {
-  --size_;
-  if (!early_.empty()) {
-    std::pop_heap(early_.begin(), early_.end(), later);
-    const Entry minimum = early_.back();
-    early_.pop_back();
-    return minimum;
+void EventQueue::take_chain(std::uint32_t slot, ComingSoon&& coming_soon) {
+  std::uint32_t node = heads_[slot];
+  while (node != kNil) {
+    Node& n = nodes_[node];
+    coming_soon(n.entry);
+    front_.push_back(n.entry);
+    --wheel_count_;
+    const std::uint32_t next = n.next;
+    n.next = free_;
+    free_ = node;
+    node = next;
   }
-  peek();
-  std::vector<Entry>& entries = buckets_[peek_bucket_];
-  const Entry minimum = entries[peek_index_];
-  entries[peek_index_] = entries.back();
-  entries.pop_back();
-  unmark(peek_bucket_);
-  last_ = minimum;
-  // Every other entry of this bucket shares the bytes above its level with the new minimum
-  // and that level's byte too, so each lands in a strictly lower level: never this bucket.
-  for (const Entry& entry : entries) {
-    if (place(entry) < kFrontBuckets) coming_soon(entry);
+  heads_[slot] = kNil;
+  std::uint64_t& word = words_[slot / 64];
+  word &= ~(std::uint64_t{1} << (slot % 64));
+  if (front_.size() > 1) {
+    // Crowded buckets mean the wheel is too coarse for the event rate: look again soon.
+    if (front_.size() > kCrowdedBucket) until_adapt_ = 1;
+    std::make_heap(front_.begin(), front_.end(), later);
   }
-  entries.clear();
-  peeked_ = false;
-  return minimum;
+}
+
+template <class ComingSoon>
+void EventQueue::refill(ComingSoon&& coming_soon) {
+  if (wheel_count_ > 0) {
+    // Wheel entries are in buckets current_+1 .. current_+wheel_buckets()-1, so the first
+    // occupied slot after the current one, wrapping once, is the next in time.
+    const auto here = static_cast<std::uint32_t>(current_ & mask_);
+    std::uint32_t slot = here + 1 <= mask_ ? next_occupied(here + 1) : kNil;
+    if (slot == kNil) slot = next_occupied(0);
+    current_ += (slot - here) & mask_;
+    take_chain(slot, coming_soon);
+  } else {
+    // Far entries all lie beyond every wheel bucket; with the wheel empty, jump to the first.
+    current_ = bucket_of(far_.peek());
+  }
+  // The horizon moved: far entries it now covers join the wheel (or the front).
+  while (!far_.empty()) {
+    const std::uint64_t bucket = bucket_of(far_.peek());
+    if (bucket - current_ >= wheel_buckets()) break;
+    const Entry entry = far_.pop();
+    if (bucket == current_) {
+      coming_soon(entry);
+      front_push(entry);
+    } else {
+      wheel_insert(bucket, entry);
+    }
+  }
+}
+
+template <class Visit>
+void EventQueue::for_each(Visit visit) const {
+  for (const Entry& entry : front_) visit(entry);
+  for (std::uint32_t head : heads_) {
+    for (std::uint32_t node = head; node != kNil; node = nodes_[node].next) {
+      visit(nodes_[node].entry);
+    }
+  }
+  far_.for_each(visit);
 }
 
 template <class Keep>
 void EventQueue::retain(Keep keep) {
-  for (unsigned bucket = 0; bucket < kLevels * kDigits; ++bucket) {
-    std::vector<Entry>& entries = buckets_[bucket];
-    if (entries.empty()) continue;
-    std::size_t kept = 0;
-    for (const Entry& entry : entries) {
-      if (keep(entry)) entries[kept++] = entry;
-    }
-    size_ -= entries.size() - kept;
-    entries.resize(kept);
-    if (kept == 0) unmark(bucket);
-  }
-  const std::size_t early_before = early_.size();
-  early_.erase(std::remove_if(early_.begin(), early_.end(),
-                              [&keep](const Entry& entry) { return !keep(entry); }),
-               early_.end());
-  size_ -= early_before - early_.size();
-  std::make_heap(early_.begin(), early_.end(), later);
-  peeked_ = false;
+  // Rebuilt from scratch: compaction is rare, and this keeps one way of filling the tiers.
+  std::vector<Entry> kept;
+  kept.reserve(size_);
+  for_each([&](const Entry& entry) {
+    if (keep(entry)) kept.push_back(entry);
+  });
+  reload(kept, shift_, wheel_bits(), wheel_on_, current_);
 }
 
 }  // namespace mqttsim::sim

@@ -1,6 +1,7 @@
-// The radix-heap event queue against a plain ordered set: any monotone mix of pushes and pops
-// (keys above the last pop, many equal times) pops in key order, and retain() drops exactly
-// what it is told to.
+// The event queue (wheel + radix heap) and the radix heap alone against a plain ordered set: any
+// mix of pushes and pops (many equal times, some keys below the last pop) pops in key order, and
+// retain() drops exactly what it is told to. Long hold-model runs cross the queue's re-shaping
+// and its switch to the radix heap alone, against the radix heap as the model.
 #include <rapidcheck/catch.h>
 #include <catch2/catch.hpp>
 
@@ -9,9 +10,13 @@
 #include <utility>
 #include <vector>
 
+#include "sim/distributions.hpp"
 #include "sim/event_queue.hpp"
+#include "sim/radix_heap.hpp"
+#include "sim/random.hpp"
 
 using mqttsim::sim::EventQueue;
+using mqttsim::sim::RadixHeap;
 using Key = std::pair<std::int64_t, std::uint64_t>;
 
 namespace {
@@ -22,13 +27,14 @@ Key key_of(const EventQueue::Entry& e) {
 
 }  // namespace
 
-TEST_CASE("the event queue pops in (time, order) order whatever the time scales") {
+TEMPLATE_TEST_CASE("the event queue pops in (time, order) order whatever the time scales", "",
+                   EventQueue, RadixHeap) {
   rc::prop("pops equal the model's minimum, also after pushes below the last pop", [] {
     // Delays span bytes 0-5 of the time and collide often, to exercise every level; some
     // pushes go below the last pop, as after the kernel dropped a cancelled event.
     const auto ops = *rc::gen::container<std::vector<std::pair<int, int>>>(
         rc::gen::pair(rc::gen::inRange(0, 5), rc::gen::inRange(0, 48)));
-    EventQueue queue;
+    TestType queue;
     std::set<Key> model;
     std::int64_t now_ns = 0;
     std::uint64_t sequence = 0;
@@ -82,4 +88,74 @@ TEST_CASE("retain keeps exactly the entries it is told to, in order") {
   CHECK(popped.size() == 333);
   CHECK(std::is_sorted(popped.begin(), popped.end()));
   for (const Key& k : popped) CHECK(k.second % 3 == 0);
+}
+
+namespace {
+
+// Pops up to `pops` entries from both queues (until empty), pushing `pushes(i)` new entries per
+// pop at `delay(rng, popped)` after it, and requires identical pop sequences. Returns how many
+// pops matched. `modes` records the wheel's on/off changes, starting with its first state.
+template <class Delay, class Pushes>
+std::size_t against_radix_heap(std::size_t pending, std::size_t pops, Delay delay, Pushes pushes,
+                               std::vector<bool>* modes = nullptr) {
+  EventQueue queue;
+  RadixHeap model;
+  mqttsim::sim::Rng rng(7);
+  std::uint64_t order = 0;
+  for (std::size_t i = 0; i < pending; ++i) {
+    const EventQueue::Entry entry{mqttsim::sim::uniform_int(rng, 0, 2'000'000), order++};
+    queue.push(entry);
+    model.push(entry);
+  }
+  for (std::size_t i = 0; i < pops; ++i) {
+    if (model.empty()) return queue.empty() ? pops : i;
+    const EventQueue::Entry got = queue.pop();
+    const EventQueue::Entry want = model.pop();
+    if (key_of(got) != key_of(want) || queue.size() != model.size()) return i;
+    if (modes && (modes->empty() || modes->back() != queue.wheel_on())) {
+      modes->push_back(queue.wheel_on());
+    }
+    for (int n = pushes(i); n > 0; --n) {
+      const EventQueue::Entry next{std::max<std::int64_t>(0, got.time_ns + delay(rng, got)),
+                                   order++};
+      queue.push(next);
+      model.push(next);
+    }
+  }
+  return pops;
+}
+
+}  // namespace
+
+TEST_CASE("the event queue matches the radix heap over long hold-model runs of every size") {
+  const auto uniform_2ms = [](mqttsim::sim::Rng& rng, const EventQueue::Entry&) {
+    return mqttsim::sim::uniform_int(rng, 1, 2'000'000);
+  };
+  const auto one = [](std::size_t) { return 1; };
+  // 100k pending switches the wheel off at its first look; the others keep it and re-shape it.
+  for (const std::size_t pending :
+       {std::size_t{1}, std::size_t{100}, std::size_t{10'000}, std::size_t{100'000}}) {
+    INFO("pending " << pending);
+    std::vector<bool> modes;
+    CHECK(against_radix_heap(pending, 300'000, uniform_2ms, one, &modes) == 300'000);
+    CHECK(modes == (pending < 100'000 ? std::vector<bool>{true} : std::vector<bool>{true, false}));
+  }
+}
+
+TEST_CASE("the event queue matches the radix heap when time scales and the load swing") {
+  // Delays from zero (bursts at one instant) to an hour, and some below the last pop; the
+  // pending count grows to 100k and shrinks back to none, so the wheel turns off and on again.
+  const auto mixed = [](mqttsim::sim::Rng& rng, const EventQueue::Entry& popped) {
+    static constexpr std::int64_t kScalesNs[] = {
+        0, 1, 1'000, 1'000'000, 10'000'000'000, 3'600'000'000'000};
+    const auto scale = kScalesNs[mqttsim::sim::uniform_int(rng, 0, 5)];
+    const std::int64_t delay_ns = mqttsim::sim::uniform_int(rng, 0, scale);
+    return popped.order % 97 == 0 ? -delay_ns : delay_ns;
+  };
+  const auto swing = [](std::size_t i) { return i < 100'000 ? 2 : 0; };
+  std::vector<bool> modes;
+  CHECK(against_radix_heap(5, 400'000, mixed, swing, &modes) == 400'000);
+  CHECK(modes == std::vector<bool>{true, false, true});
+  const auto one = [](std::size_t) { return 1; };
+  CHECK(against_radix_heap(5, 400'000, mixed, one) == 400'000);
 }
