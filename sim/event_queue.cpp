@@ -43,14 +43,15 @@ void EventQueue::adapt(std::uint64_t now_ns) {
   const std::uint64_t window_ns = now_ns - adapt_window_start_ns_;
   adapt_window_start_ns_ = now_ns;
   adapt_window_popped_ = popped_;
-  // Buckets between half and one mean gap between events wide (an entry or none each), and
-  // twice as many buckets as pending events: the horizon then spans about the pending spread,
-  // and twice it when events are due evenly, as in the hold model.
+  // Buckets a quarter to half of the mean gap between events wide (mostly one entry or none,
+  // so a bucket rarely needs a heap), and four times as many buckets as pending events: the
+  // horizon then spans about the pending spread, and twice it when events are due evenly, as
+  // in the hold model.
   const std::uint64_t gap_ns =
       std::max<std::uint64_t>(1, window_ns / std::max<std::uint64_t>(1, pops));
-  const auto shift = std::min(40u, static_cast<unsigned>(std::bit_width(gap_ns)) - 1);
+  const auto shift = std::clamp(static_cast<unsigned>(std::bit_width(gap_ns)), 2u, 42u) - 2;
   const auto bits =
-      std::clamp(static_cast<unsigned>(std::bit_width(2 * size_)), kMinWheelBits, kMaxWheelBits);
+      std::clamp(static_cast<unsigned>(std::bit_width(4 * size_)), kMinWheelBits, kMaxWheelBits);
   const bool wheel_on = wheel_on_ ? size_ <= kWheelOffAbove : size_ < kWheelOnBelow;
   const auto far_apart = [](unsigned a, unsigned b) { return (a > b ? a - b : b - a) >= 2; };
   const bool reshape = wheel_on && (far_apart(shift, shift_) || far_apart(bits, wheel_bits()));

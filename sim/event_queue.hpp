@@ -42,7 +42,7 @@ class EventQueue {
     const std::uint64_t bucket = bucket_of(entry);
     if (bucket <= current_) {
       front_push(entry);
-    } else if (bucket - current_ < wheel_buckets()) {
+    } else if (bucket - current_ <= mask_) {
       wheel_insert(bucket, entry);
     } else {
       far_.push(entry);
@@ -91,7 +91,7 @@ class EventQueue {
   // The wheel is for queues that fit in cache: its pushes land in random buckets. Beyond some
   // 64k pending events the radix heap alone is faster (its pushes are sequential appends), as
   // `mqttsim bench kernel --pending 1000000` shows; between 16k and 64k the mode stays put.
-  static constexpr unsigned kMaxWheelBits = 16;
+  static constexpr unsigned kMaxWheelBits = 17;
   static constexpr std::size_t kWheelOffAbove = 1u << 16;
   static constexpr std::size_t kWheelOnBelow = 1u << 14;
   static constexpr std::uint32_t kLongScanWords = 64;
@@ -111,7 +111,7 @@ class EventQueue {
   }
   static bool later(const Entry& a, const Entry& b) { return earlier(b, a); }
 
-  std::uint64_t wheel_buckets() const { return heads_.size(); }
+  std::uint64_t wheel_buckets() const { return mask_ + 1; }
   std::uint64_t bucket_of(const Entry& entry) const {
     return static_cast<std::uint64_t>(entry.time_ns) >> shift_;
   }
@@ -220,7 +220,7 @@ void EventQueue::refill(ComingSoon&& coming_soon) {
   // The horizon moved: far entries it now covers join the wheel (or the front).
   while (!far_.empty()) {
     const std::uint64_t bucket = bucket_of(far_.peek());
-    if (bucket - current_ >= wheel_buckets()) break;
+    if (bucket - current_ > mask_) break;
     const Entry entry = far_.pop();
     if (bucket == current_) {
       coming_soon(entry);
