@@ -18,6 +18,16 @@ std::uint32_t EventQueue::next_occupied(std::uint32_t from) {
   return word * 64 + static_cast<std::uint32_t>(std::countr_zero(bits));
 }
 
+void EventQueue::grow_nodes() {
+  // Free nodes are linked through `next`; a new batch is linked in order.
+  const auto first = static_cast<std::uint32_t>(nodes_.size());
+  const std::uint32_t batch = std::max<std::uint32_t>(64, first);
+  nodes_.resize(first + batch);
+  for (std::uint32_t i = 0; i < batch; ++i)
+    nodes_[first + i].next = i + 1 < batch ? first + i + 1 : free_;
+  free_ = first;
+}
+
 void EventQueue::reset_wheel(unsigned shift, unsigned wheel_bits) {
   shift_ = shift;
   const std::size_t buckets = std::size_t{1} << wheel_bits;

@@ -51,31 +51,48 @@ class EventQueue {
   // The smallest entry, which stays queued; the queue must not be empty.
   const Entry& peek() {
     if (front_.empty()) {
-      if (wheel_on_) refill([](const Entry&) {});
+      Entry unused;
+      if (wheel_on_) refill<false>([](const Entry&) {}, unused);
       if (!wheel_on_) return far_.peek();  // also when refill() just turned the wheel off
     }
     return front_.front();
   }
-  // Removes and returns the smallest entry. `coming_soon(entry)` is told of every entry that
-  // enters the front, shortly before it is popped, so that the caller can prefetch what its
-  // event will touch.
+  // Pops the smallest entry into `out` if it is due at or before `end_ns`; false, with nothing
+  // popped, when it is later or the queue is empty. `coming_soon(entry)` is told of entries that
+  // enter the front some time before they are popped, so that the caller can prefetch what their
+  // events will touch.
   template <class ComingSoon>
-  Entry pop(ComingSoon coming_soon) {
+  bool pop_due(TimeNs end_ns, Entry& out, ComingSoon coming_soon) {
+    if (size_ == 0) return false;
     if (front_.empty()) {
-      if (wheel_on_) refill(coming_soon);
-      if (!wheel_on_) return pop_far(coming_soon);  // also when refill() just turned it off
+      // The common case: the next bucket holds one entry, which goes straight out.
+      if (wheel_on_ && refill<true>(coming_soon, out)) {
+        if (out.time_ns > end_ns) {
+          front_.push_back(out);  // stays queued, as the whole front
+          return false;
+        }
+        count_pop(out);
+        return true;
+      }
+      if (!wheel_on_) {  // also when refill() just turned the wheel off
+        if (far_.peek().time_ns > end_ns) return false;
+        out = far_.pop(coming_soon);
+        count_pop(out);
+        return true;
+      }
     }
-    // Usually the front holds the one entry of its bucket: no heap work then.
+    if (front_.front().time_ns > end_ns) return false;
     if (front_.size() > 1) std::pop_heap(front_.begin(), front_.end(), later);
-    const Entry minimum = front_.back();
+    out = front_.back();
     front_.pop_back();
-    --size_;
-    ++popped_;
-    if (--until_adapt_ == 0) adapt(static_cast<std::uint64_t>(minimum.time_ns));
-    return minimum;
+    count_pop(out);
+    return true;
   }
+  // Removes and returns the smallest entry; the queue must not be empty.
   Entry pop() {
-    return pop([](const Entry&) {});
+    Entry minimum{};
+    pop_due(kTimeMaxNs, minimum, [](const Entry&) {});
+    return minimum;
   }
 
   // Keeps the entries for which keep(entry) is true (used to drop cancelled ones).
@@ -121,38 +138,37 @@ class EventQueue {
   }
   void wheel_insert(std::uint64_t bucket, const Entry& entry) {
     const auto slot = static_cast<std::uint32_t>(bucket & mask_);
-    std::uint32_t node = free_;
-    if (node == kNil) {
-      node = static_cast<std::uint32_t>(nodes_.size());
-      nodes_.push_back(Node{entry, heads_[slot]});
-    } else {
-      free_ = nodes_[node].next;
-      nodes_[node] = Node{entry, heads_[slot]};
-    }
-    heads_[slot] = node;
-    words_[slot / 64] |= std::uint64_t{1} << (slot % 64);
+    // Pointers first: stores of 64-bit entries may alias this object's size_t members.
+    std::uint32_t* const heads = heads_.data();
+    std::uint64_t* const words = words_.data();
+    if (free_ == kNil) grow_nodes();
+    Node* const nodes = nodes_.data();
+    const std::uint32_t node = free_;
+    free_ = nodes[node].next;
+    nodes[node] = Node{entry, heads[slot]};
+    heads[slot] = node;
+    words[slot / 64] |= std::uint64_t{1} << (slot % 64);
     ++wheel_count_;
+  }
+  [[gnu::noinline]] void grow_nodes();
+  void count_pop(const Entry& popped) {
+    --size_;
+    ++popped_;
+    if (--until_adapt_ == 0) adapt(static_cast<std::uint64_t>(popped.time_ns));
   }
   // The first occupied slot at or after `from` (not wrapping), or kNil.
   std::uint32_t next_occupied(std::uint32_t from);
-  // Moves the chain of `slot` into the front, telling `coming_soon` of each entry.
-  template <class ComingSoon>
-  void take_chain(std::uint32_t slot, ComingSoon&& coming_soon);
-  // The front is empty: advances the current bucket to the next occupied one and pulls in the
-  // far entries that the wheel's horizon now covers.
-  template <class ComingSoon>
-  void refill(ComingSoon&& coming_soon);
-  template <class ComingSoon>
-  Entry pop_far(ComingSoon& coming_soon) {
-    const Entry minimum = far_.pop(coming_soon);
-    --size_;
-    ++popped_;
-    if (--until_adapt_ == 0) adapt(static_cast<std::uint64_t>(minimum.time_ns));
-    return minimum;
-  }
+  // Empties the chain of `slot`: into `single` when kSingle, the front is empty and the chain is
+  // one entry (then true), else into the front, telling `coming_soon` of each entry.
+  template <bool kSingle, class ComingSoon>
+  bool take_chain(std::uint32_t slot, ComingSoon& coming_soon, Entry& single);
+  // The front is empty: advances the current bucket to the next occupied one, pulls in the far
+  // entries that the wheel's horizon now covers, and takes the bucket (see take_chain).
+  template <bool kSingle, class ComingSoon>
+  bool refill(ComingSoon&& coming_soon, Entry& single);
   // Re-sizes the wheel to the observed event rate and the pending count, when they moved far
   // enough from its shape (by 4x) to be worth rebuilding it.
-  void adapt(std::uint64_t now_ns);
+  [[gnu::noinline]] void adapt(std::uint64_t now_ns);
   void reset_wheel(unsigned shift, unsigned wheel_bits);
   // Empties every tier, takes the given shape, and pushes `entries` again. `current` is the
   // new front's bucket: entries up to it go to the front.
@@ -180,11 +196,23 @@ class EventQueue {
   std::uint64_t adapt_window_popped_ = 0;
 };
 
-template <class ComingSoon>
-void EventQueue::take_chain(std::uint32_t slot, ComingSoon&& coming_soon) {
-  std::uint32_t node = heads_[slot];
+template <bool kSingle, class ComingSoon>
+bool EventQueue::take_chain(std::uint32_t slot, ComingSoon& coming_soon, Entry& single) {
+  std::uint32_t* const heads = heads_.data();
+  std::uint64_t* const words = words_.data();
+  Node* const nodes = nodes_.data();
+  std::uint32_t node = heads[slot];
+  heads[slot] = kNil;
+  words[slot / 64] &= ~(std::uint64_t{1} << (slot % 64));
+  if (kSingle && nodes[node].next == kNil && front_.empty()) {
+    single = nodes[node].entry;
+    nodes[node].next = free_;
+    free_ = node;
+    --wheel_count_;
+    return true;
+  }
   while (node != kNil) {
-    Node& n = nodes_[node];
+    Node& n = nodes[node];
     coming_soon(n.entry);
     front_.push_back(n.entry);
     --wheel_count_;
@@ -193,26 +221,24 @@ void EventQueue::take_chain(std::uint32_t slot, ComingSoon&& coming_soon) {
     free_ = node;
     node = next;
   }
-  heads_[slot] = kNil;
-  std::uint64_t& word = words_[slot / 64];
-  word &= ~(std::uint64_t{1} << (slot % 64));
   if (front_.size() > 1) {
     // Crowded buckets mean the wheel is too coarse for the event rate: look again soon.
     if (front_.size() > kCrowdedBucket) until_adapt_ = 1;
     std::make_heap(front_.begin(), front_.end(), later);
   }
+  return false;
 }
 
-template <class ComingSoon>
-void EventQueue::refill(ComingSoon&& coming_soon) {
+template <bool kSingle, class ComingSoon>
+bool EventQueue::refill(ComingSoon&& coming_soon, Entry& single) {
+  std::uint32_t slot = kNil;
   if (wheel_count_ > 0) {
     // Wheel entries are in buckets current_+1 .. current_+wheel_buckets()-1, so the first
     // occupied slot after the current one, wrapping once, is the next in time.
     const auto here = static_cast<std::uint32_t>(current_ & mask_);
-    std::uint32_t slot = here + 1 <= mask_ ? next_occupied(here + 1) : kNil;
+    if (here < mask_) slot = next_occupied(here + 1);
     if (slot == kNil) slot = next_occupied(0);
     current_ += (slot - here) & mask_;
-    take_chain(slot, coming_soon);
   } else {
     // Far entries all lie beyond every wheel bucket; with the wheel empty, jump to the first.
     current_ = bucket_of(far_.peek());
@@ -229,6 +255,7 @@ void EventQueue::refill(ComingSoon&& coming_soon) {
       wheel_insert(bucket, entry);
     }
   }
+  return slot != kNil && take_chain<kSingle>(slot, coming_soon, single);
 }
 
 template <class Visit>

@@ -89,12 +89,11 @@ std::uint64_t Kernel::fire_loop(TimeNs end_ns, std::uint64_t max_events) {
 }
 
 bool Kernel::fire_next(TimeNs end_ns) {
-  while (!queue_.empty()) {
-    if (queue_.peek().time_ns > end_ns) return false;
-    // At 1M pending a slot is a cache miss: load the slots of the events that will fire
-    // next while the queue moves them to the front, long before their handlers run.
-    const Entry top =
-        queue_.pop([this](const Entry& soon) { __builtin_prefetch(&slot_at(slot_of(soon))); });
+  Entry top;
+  // At 1M pending a slot is a cache miss: load the slots of the events that will fire next
+  // while the queue moves them to the front, long before their handlers run.
+  while (queue_.pop_due(
+      end_ns, top, [this](const Entry& soon) { __builtin_prefetch(&slot_at(slot_of(soon))); })) {
     const auto index = static_cast<std::uint32_t>(top.order & kSlotMask);
     Slot& slot = slot_at(index);
     if (slot.state == SlotState::cancelled) {

@@ -45,7 +45,7 @@ class Kernel {
   // Schedules `handler()` (any callable taking no arguments) at `at_ns`, which must not be in
   // the past. Move-only callables are fine; they are constructed in place and never moved.
   template <class F>
-  EventId schedule_at(TimeNs at_ns, F&& handler);
+  [[gnu::always_inline]] EventId schedule_at(TimeNs at_ns, F&& handler);
   template <class F>
   EventId schedule_in(TimeNs delay_ns, F&& handler) {
     if (delay_ns < 0 || delay_ns > kTimeMaxNs - now_ns_) throw_bad_delay(delay_ns);
@@ -115,11 +115,13 @@ class Kernel {
   }
   bool fire_next(TimeNs end_ns);
   std::uint64_t fire_loop(TimeNs end_ns, std::uint64_t max_events);
-  void grow_slab();
-  void compact();
-  [[noreturn]] void throw_past(TimeNs at_ns) const;
-  [[noreturn]] void throw_bad_delay(TimeNs delay_ns) const;
-  [[noreturn]] static void throw_too_many_scheduled();
+  // Rare paths, kept out of line (also under LTO) so that scheduling and firing stay small
+  // enough to inline into every handler.
+  [[gnu::noinline, gnu::cold]] void grow_slab();
+  [[gnu::noinline]] void compact();
+  [[noreturn, gnu::noinline, gnu::cold]] void throw_past(TimeNs at_ns) const;
+  [[noreturn, gnu::noinline, gnu::cold]] void throw_bad_delay(TimeNs delay_ns) const;
+  [[noreturn, gnu::noinline, gnu::cold]] static void throw_too_many_scheduled();
 
   template <class Fn>
   static void invoke_inline(void* storage) {
@@ -172,7 +174,7 @@ void Kernel::emplace_handler(Slot& slot, F&& handler) {
 }
 
 template <class F>
-EventId Kernel::schedule_at(TimeNs at_ns, F&& handler) {
+inline EventId Kernel::schedule_at(TimeNs at_ns, F&& handler) {
   using Fn = std::decay_t<F>;
   static_assert(std::is_invocable_v<Fn&>, "an event handler takes no arguments");
   if (at_ns < now_ns_) throw_past(at_ns);
