@@ -6,15 +6,15 @@
 
 namespace mqttsim::sim {
 
-std::uint32_t EventQueue::next_occupied(std::uint32_t from) {
-  std::uint32_t word = from / 64;
-  std::uint64_t bits = words_[word] & (~std::uint64_t{0} << (from % 64));
+std::uint32_t EventQueue::next_occupied_after(std::uint32_t word) {
+  const std::uint32_t first = word;
+  std::uint64_t bits = 0;
   while (bits == 0) {
     if (++word == words_.size()) return kNil;
     bits = words_[word];
   }
   // A long scan means the wheel is sparse for the current event rate: look again soon.
-  if (word - from / 64 > kLongScanWords) until_adapt_ = 1;
+  if (word - first > kLongScanWords) until_adapt_ = 1;
   return word * 64 + static_cast<std::uint32_t>(std::countr_zero(bits));
 }
 

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <algorithm>
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <vector>
@@ -33,7 +34,7 @@ class EventQueue {
 
   // Any key may be pushed, also below the last one popped (the kernel does so after dropping a
   // cancelled event): such keys fall in the front.
-  void push(const Entry& entry) {
+  [[gnu::always_inline]] void push(const Entry& entry) {
     ++size_;
     if (!wheel_on_) {
       far_.push(entry);
@@ -156,8 +157,16 @@ class EventQueue {
     ++popped_;
     if (--until_adapt_ == 0) adapt(static_cast<std::uint64_t>(popped.time_ns));
   }
-  // The first occupied slot at or after `from` (not wrapping), or kNil.
-  std::uint32_t next_occupied(std::uint32_t from);
+  // The first occupied slot at or after `from` (not wrapping), or kNil. Inline for the usual
+  // case, a hit in the word of `from`.
+  std::uint32_t next_occupied(std::uint32_t from) {
+    const std::uint32_t word = from / 64;
+    const std::uint64_t bits = words_[word] & (~std::uint64_t{0} << (from % 64));
+    if (bits != 0) return word * 64 + static_cast<std::uint32_t>(std::countr_zero(bits));
+    return next_occupied_after(word);
+  }
+  // The first occupied slot in the words after `word`, or kNil.
+  [[gnu::noinline]] std::uint32_t next_occupied_after(std::uint32_t word);
   // Empties the chain of `slot`: into `single` when kSingle, the front is empty and the chain is
   // one entry (then true), else into the front, telling `coming_soon` of each entry.
   template <bool kSingle, class ComingSoon>

@@ -123,10 +123,10 @@ void Kernel::grow_slab() {
                             " events pending at once");
   }
   chunks_.push_back(std::make_unique<Slot[]>(kChunkSlots));
-  free_slots_.reserve(first + kChunkSlots);
-  // Pushed in reverse so that slots are handed out in increasing order.
+  // Linked in reverse so that slots are handed out in increasing order.
   for (std::size_t i = kChunkSlots; i-- > 0;) {
-    free_slots_.push_back(static_cast<std::uint32_t>(first + i));
+    const auto index = static_cast<std::uint32_t>(first + i);
+    release_slot(index, slot_at(index));
   }
 }
 

@@ -102,16 +102,18 @@ class Kernel {
   const Slot& slot_at(std::uint32_t index) const {
     return chunks_[index / kChunkSlots][index % kChunkSlots];
   }
+  // Free slots form a LIFO list through their storage (the slot just freed is warm in cache).
   std::uint32_t acquire_slot() {
-    if (free_slots_.empty()) grow_slab();
-    const std::uint32_t index = free_slots_.back();
-    free_slots_.pop_back();
+    if (free_head_ == kNoSlot) grow_slab();
+    const std::uint32_t index = free_head_;
+    std::memcpy(&free_head_, slot_at(index).storage, sizeof free_head_);
     return index;
   }
   void release_slot(std::uint32_t index, Slot& slot) {
     ++slot.generation;
     slot.state = SlotState::free;
-    free_slots_.push_back(index);
+    std::memcpy(slot.storage, &free_head_, sizeof free_head_);
+    free_head_ = index;
   }
   bool fire_next(TimeNs end_ns);
   std::uint64_t fire_loop(TimeNs end_ns, std::uint64_t max_events);
@@ -150,7 +152,8 @@ class Kernel {
 
   EventQueue queue_;
   std::vector<std::unique_ptr<Slot[]>> chunks_;
-  std::vector<std::uint32_t> free_slots_;  // LIFO: the slot just freed is warm in cache
+  static constexpr std::uint32_t kNoSlot = UINT32_MAX;
+  std::uint32_t free_head_ = kNoSlot;  // first free slot; each links the next
   TimeNs now_ns_ = 0;
   std::uint64_t next_sequence_ = 0;
   std::uint64_t fired_ = 0;
