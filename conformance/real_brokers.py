@@ -146,9 +146,12 @@ def start_ejabberd(work):
     its distribution and epmd on loopback; never the packaged config (all interfaces)."""
     work = pathlib.Path(work)
     port, epmd_port = free_port(), free_port()
+    # As root, ejabberdctl would switch to the ejabberd user through su, whose child leaves our
+    # process group (and outlives a stop). So the node runs as that user from the start.
+    as_user = {"user": "ejabberd", "group": "ejabberd"} if os.geteuid() == 0 else {}
     for sub in ("spool", "logs"):
         (work / sub).mkdir(exist_ok=True)
-        if os.geteuid() == 0:  # ejabberdctl then runs the node as the ejabberd user
+        if as_user:
             shutil.chown(work / sub, "ejabberd", "ejabberd")
     (work / "ejabberd.yml").write_text(
         "hosts: [localhost]\n"
@@ -163,7 +166,7 @@ def start_ejabberd(work):
     (work / "ejabberdctl.cfg").write_text(
         "INET_DIST_INTERFACE=127.0.0.1\nERL_EPMD_ADDRESS=127.0.0.1\n"
         f"ERL_EPMD_PORT={epmd_port}\n")
-    env = dict(os.environ, HOME=str(work), ERL_EPMD_ADDRESS="127.0.0.1",
+    env = dict(os.environ, HOME=str(work / "spool"), ERL_EPMD_ADDRESS="127.0.0.1",
                ERL_EPMD_PORT=str(epmd_port), EJABBERD_CONFIG_PATH=str(work / "ejabberd.yml"))
     log = open(work / "ejabberd.log", "w")
     epmd = _spawn(["epmd", "-port", str(epmd_port), "-address", "127.0.0.1"], log, env=env)
@@ -173,7 +176,8 @@ def start_ejabberd(work):
     server = _spawn(["ejabberdctl", "--config-dir", str(work), "--config",
                      str(work / "ejabberd.yml"), "--ctl-config", str(work / "ejabberdctl.cfg"),
                      "--spool", str(work / "spool"), "--logs", str(work / "logs"),
-                     "--node", f"mqttsim{port}@localhost", "foreground"], log, env=env)
+                     "--node", f"mqttsim{port}@localhost", "foreground"], log, env=env,
+                    cwd=str(work / "spool"), **as_user)
     broker = Broker("ejabberd", port, [epmd, server], ["3.1.1", "5"], "ejabberd.yaml")
     if not wait_for_port(port, 30, [server]):
         broker.stop()

@@ -61,8 +61,10 @@ def main():
     parser.add_argument("--no-profile", action="store_true", help="run without the profile")
     parser.add_argument("--suggest-deviations", action="store_true",
                         help="print YAML deviation entries for the failures, to check by hand")
-    parser.add_argument("conform_args", nargs="*", help="after --: more `mqttsim conform` options")
-    args = parser.parse_args()
+    argv = sys.argv[1:]
+    extra = argv[argv.index("--") + 1:] if "--" in argv else []
+    args = parser.parse_args(argv[:argv.index("--")] if "--" in argv else argv)
+    args.conform_args = extra  # after --: more `mqttsim conform` options
     mqttsim = find_mqttsim(args.mqttsim)
     out = pathlib.Path(args.out or f"conform-{args.broker}")
     worst = 0

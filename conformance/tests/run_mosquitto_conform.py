@@ -81,6 +81,17 @@ def check_tls(work, failures):
         broker.stop()
 
 
+def check_stale(work, port, failures):
+    """A declaration of a case mosquitto passes is stale: reported so, and the exit code is 1."""
+    profile = pathlib.Path(work) / "stale.yaml"
+    profile.write_text("deviations:\n  - case: connect.pingreq\n    reason: it answers, really\n")
+    run = subprocess.run([MQTTSIM, "conform", f"tcp://127.0.0.1:{port}", "--mqtt", "3.1.1",
+                          "--only", "connect.pingreq", "--profile", str(profile), "--out",
+                          str(pathlib.Path(work) / "stale-report")], capture_output=True, text=True)
+    if run.returncode != 1 or "1 stale" not in run.stdout or "stale declaration" not in run.stderr:
+        failures.append("a stale declaration must fail the run: " + run.stdout + run.stderr)
+
+
 def main():
     failures = []
     with tempfile.TemporaryDirectory() as work:
@@ -101,6 +112,7 @@ def main():
                 report = check_reports(out, failures)
                 if report["summary"]["deviation"] == 0:
                     failures.append(f"MQTT {version}: no declared deviation failed as declared")
+            check_stale(work, port, failures)
         finally:
             broker.stop()
         check_tls(work, failures)
