@@ -298,7 +298,7 @@ void add_v5_reason_code_cases_2(std::vector<Case>& out) {
                  "connection",
                  "v5",
                  {},
-                 {"MQTT-3.3.4-7", "MQTT-4.13.1-1"},
+                 {"MQTT-3.3.4-7", "MQTT-3.3.4-1", "MQTT-4.13.2-1"},
                  kV5,
                  {Capability::qos2},
                  [](CaseContext& ctx) {
