@@ -93,13 +93,16 @@ def find_aedes():
 
 
 def start_aedes(work):
-    """aedes 1.x on Node.js (3.1.1 only); the server script sits next to its node_modules."""
+    """aedes 1.x on Node.js (3.1.1 only)."""
     home = find_aedes()
     if home is None:
         raise RuntimeError("aedes not found: `npm install aedes` in a folder, then AEDES_DIR=it")
-    script = home / "mqttsim-aedes-server.mjs"
-    if not script.exists():
-        script.write_text(AEDES_SERVER)
+    # The script lives in our scratch folder and finds aedes through a link to its node_modules,
+    # so the install folder is only read.
+    work = pathlib.Path(work)
+    (work / "node_modules").symlink_to(home / "node_modules", target_is_directory=True)
+    script = work / "aedes-server.mjs"
+    script.write_text(AEDES_SERVER)
     port = free_port()
     proc = _spawn(["node", str(script), str(port)], open(pathlib.Path(work) / "aedes.log", "w"))
     if not wait_for_port(port, 10, [proc]):
