@@ -1,5 +1,7 @@
 // `mqttsim conform`: runs the conformance suite against a broker over TCP or TLS and writes
-// report.json, junit.xml and report.html. Exit 1 when any case fails or errs.
+// report.json, junit.xml and report.html. Exit 1 when any case fails or errs, or when a
+// deviation the profile declares passed (a stale declaration); declared deviations that fail
+// as declared keep the exit code 0.
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -100,7 +102,10 @@ int run_conform(const ConformArgs& args) {
   options.program_version = MQTTSIM_VERSION;
   options.on_case = [&args](const reports::CaseResult& r) {
     if (args.quiet && r.verdict == reports::Verdict::pass) return;
-    std::cerr << reports::verdict_name(r.verdict) << "  " << r.mqtt_version << "  " << r.id;
+    std::cerr << (r.verdict == reports::Verdict::deviation ? "deviation (declared)"
+                                                           : reports::verdict_name(r.verdict))
+              << "  " << r.mqtt_version << "  " << r.id;
+    if (r.verdict == reports::Verdict::deviation) std::cerr << "  [" << r.declared_deviation << "]";
     if (r.verdict != reports::Verdict::pass) {
       std::cerr << "  " << (r.statement.empty() ? "" : r.statement + ": ") << r.reason;
     }
@@ -126,6 +131,8 @@ int run_conform(const ConformArgs& args) {
   std::cout << "mqttsim conform " << report.target << ": " << report.cases.size() << " cases, "
             << report.count(reports::Verdict::pass) << " pass, "
             << report.count(reports::Verdict::fail) << " fail, "
+            << report.count(reports::Verdict::deviation) << " deviation (declared), "
+            << report.count(reports::Verdict::stale) << " stale, "
             << report.count(reports::Verdict::skipped) << " skipped, "
             << report.count(reports::Verdict::inconclusive) << " inconclusive, "
             << report.count(reports::Verdict::error) << " error in " << report.duration_s
@@ -141,7 +148,8 @@ void add_conform_command(CLI::App& app, int& exit_code) {
       "conform", "Run the MQTT conformance suite against a broker (tcp://HOST:PORT, tls://...)");
   cmd->add_option("url", args->url, "tcp://HOST:PORT or tls://HOST:PORT");
   cmd->add_option("--mqtt", args->mqtt, "3.1.1, 5 or both (default both)");
-  cmd->add_option("--profile", args->profile_path, "YAML broker profile: capabilities, credentials")
+  cmd->add_option("--profile", args->profile_path,
+                  "YAML broker profile: capabilities, credentials, declared deviations")
       ->check(CLI::ExistingFile);
   cmd->add_option("--user", args->user, "user name for every CONNECT");
   cmd->add_option("--password", args->password, "password for every CONNECT");

@@ -102,7 +102,9 @@ Error check(const Connect& p, Version v, Sender, const DecodeLimits& limits) {
   if (auto e = check_properties(p.properties, mask_of(PacketType::connect), v)) return e;
   if (auto e = check_string(p.client_id, "Client Identifier", v)) return e;
   if (p.will) {
-    if (static_cast<unsigned>(p.will->qos) > 2) return invalid("Will QoS is 3", "MQTT-3.1.2-14");
+    if (static_cast<unsigned>(p.will->qos) > 2) {
+      return invalid("Will QoS is 3", is_v5(v) ? "MQTT-3.1.2-12" : "MQTT-3.1.2-14");
+    }
     if (auto e = check_properties(p.will->properties, kWillProperties, v)) return e;
     if (auto e = check_string(p.will->topic, "Will Topic", v)) return e;
     if (auto e = validate_topic_name(p.will->topic, v, limits.topic)) return e;

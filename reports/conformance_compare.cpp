@@ -11,7 +11,7 @@ namespace mqttsim::reports {
 namespace {
 
 Verdict parse_verdict(const std::string& name) {
-  for (Verdict v : {Verdict::pass, Verdict::fail, Verdict::skipped, Verdict::inconclusive}) {
+  for (Verdict v : kAllVerdicts) {
     if (verdict_name(v) == name) return v;
   }
   return Verdict::error;
@@ -46,9 +46,11 @@ std::variant<ConformanceReport, std::string> read_conformance_json(const std::st
   try {
     const auto j = nlohmann::json::parse(in);
     if (j.value("schema", "") != "mqttsim-conformance") return path + ": not a conformance report";
-    if (j.value("schema_version", 0) != kConformanceSchemaVersion) {
+    // Version 1 differs only by lacking the verdicts deviation and stale: it reads the same.
+    const int schema = j.value("schema_version", 0);
+    if (schema < 1 || schema > kConformanceSchemaVersion) {
       return path + ": schema version " + std::to_string(j.value("schema_version", 0)) +
-             ", this program reads " + std::to_string(kConformanceSchemaVersion);
+             ", this program reads 1 to " + std::to_string(kConformanceSchemaVersion);
     }
     ConformanceReport r;
     r.program_version = j.value("program_version", "");
@@ -65,6 +67,7 @@ std::variant<ConformanceReport, std::string> read_conformance_json(const std::st
       cr.verdict = parse_verdict(c.at("verdict").get<std::string>());
       cr.reason = c.value("reason", "");
       cr.statement = c.value("broken_statement", "");
+      cr.declared_deviation = c.value("declared_deviation", "");
       cr.duration_ms = c.value("duration_ms", 0.0);
       r.cases.push_back(std::move(cr));
     }
@@ -79,7 +82,8 @@ void write_compare_text(const std::vector<ConformanceReport>& reports, std::ostr
     const ConformanceReport& r = reports[i];
     out << "[" << i + 1 << "] " << r.target << " (" << r.started_utc << "): " << r.cases.size()
         << " cases, " << r.count(Verdict::pass) << " pass, " << r.count(Verdict::fail) << " fail, "
-        << r.count(Verdict::skipped) << " skipped, " << r.count(Verdict::inconclusive)
+        << r.count(Verdict::deviation) << " deviation (declared), " << r.count(Verdict::stale)
+        << " stale, " << r.count(Verdict::skipped) << " skipped, " << r.count(Verdict::inconclusive)
         << " inconclusive, " << r.count(Verdict::error) << " error\n";
   }
   out << "\nCases not passed by every broker:\n";
@@ -99,7 +103,8 @@ void write_compare_html(const std::vector<ConformanceReport>& reports, std::ostr
          "matrix</title><style>body{font-family:system-ui,sans-serif;margin:2em}table{border-"
          "collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:.85em}"
          ".pass{background:#e6f4ea}.fail{background:#fce8e6}.error{background:#fde2c4}"
-         ".skipped{background:#eee}.inconclusive{background:#fff7d6}</style></head><body>\n"
+         ".skipped{background:#eee}.inconclusive{background:#fff7d6}.deviation{background:#ece4f7}"
+         ".stale{background:#f9c9c0}</style></head><body>\n"
          "<h1>Broker matrix</h1>\n<table><tr><th>version</th><th>case</th>";
   for (const ConformanceReport& r : reports) {
     out << "<th>" << escape_markup(r.target) << "<br>" << r.count(Verdict::pass) << " pass, "

@@ -1,5 +1,7 @@
 // report.html: one self-contained file that opens offline. The summary and the failures come
-// first, each failure with its transcript; then the capabilities and the table of every case.
+// first, each failure with its transcript; then the declared deviations with theirs, the
+// capabilities and the table of every case.
+#include <initializer_list>
 #include <ostream>
 
 #include "reports/conformance_report.hpp"
@@ -14,7 +16,8 @@ h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em}
 table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:3px 6px;
 text-align:left;vertical-align:top;font-size:.9em}
 .pass{background:#e6f4ea}.fail{background:#fce8e6}.error{background:#fde2c4}
-.skipped{background:#eee}.inconclusive{background:#fff7d6}
+.skipped{background:#eee}.inconclusive{background:#fff7d6}.deviation{background:#ece4f7}
+.stale{background:#f9c9c0}
 .badge{display:inline-block;padding:2px 10px;margin-right:8px;border-radius:10px}
 pre{background:#f6f6f6;padding:6px;overflow-x:auto;font-size:.8em}
 details{margin:.6em 0;border:1px solid #ddd;padding:.4em}
@@ -24,6 +27,11 @@ void write_case_detail(const CaseResult& c, std::ostream& out) {
   out << "<details open class=\"" << verdict_name(c.verdict) << "\"><summary><b>"
       << verdict_name(c.verdict) << "</b> MQTT " << escape_markup(c.mqtt_version) << " <code>"
       << escape_markup(c.id) << "</code> " << escape_markup(c.title) << "</summary>\n<p>";
+  if (!c.declared_deviation.empty()) {
+    const bool stale = c.verdict == Verdict::stale;
+    out << (stale ? "Declared a deviation, but it passed: " : "Declared deviation: ")
+        << escape_markup(c.declared_deviation) << "</p>\n<p>" << (stale ? "" : "Observed: ");
+  }
   if (!c.statement.empty()) out << "<b>" << escape_markup(c.statement) << "</b>: ";
   out << escape_markup(c.reason) << "</p>\n";
   if (!c.expected.empty()) out << "<p>Expected: " << escape_markup(c.expected) << "</p>\n";
@@ -37,6 +45,19 @@ void write_case_detail(const CaseResult& c, std::ostream& out) {
   out << "</table></details>\n";
 }
 
+std::size_t write_details(const ConformanceReport& report, std::initializer_list<Verdict> verdicts,
+                          std::ostream& out) {
+  std::size_t shown = 0;
+  for (Verdict v : verdicts) {
+    for (const CaseResult& c : report.cases) {
+      if (c.verdict != v) continue;
+      write_case_detail(c, out);
+      ++shown;
+    }
+  }
+  return shown;
+}
+
 }  // namespace
 
 void write_html(const ConformanceReport& report, std::ostream& out) {
@@ -45,21 +66,19 @@ void write_html(const ConformanceReport& report, std::ostream& out) {
   out << "<h1>MQTT conformance of " << escape_markup(report.target) << "</h1>\n<p>mqttsim "
       << escape_markup(report.program_version) << ", started " << escape_markup(report.started_utc)
       << ", " << report.duration_s << " s, " << report.cases.size() << " cases</p>\n<p>";
-  for (Verdict v :
-       {Verdict::pass, Verdict::fail, Verdict::error, Verdict::inconclusive, Verdict::skipped}) {
+  for (Verdict v : kAllVerdicts) {
     out << "<span class=\"badge " << verdict_name(v) << "\">" << verdict_name(v) << ": "
         << report.count(v) << "</span>";
   }
   out << "</p>\n<h2>Failures and errors</h2>\n";
-  std::size_t shown = 0;
-  for (Verdict v : {Verdict::fail, Verdict::error, Verdict::inconclusive}) {
-    for (const CaseResult& c : report.cases) {
-      if (c.verdict != v) continue;
-      write_case_detail(c, out);
-      ++shown;
-    }
+  if (write_details(report, {Verdict::fail, Verdict::stale, Verdict::error, Verdict::inconclusive},
+                    out) == 0) {
+    out << "<p>None.</p>\n";
   }
-  if (shown == 0) out << "<p>None.</p>\n";
+  // A real broker's known bugs, declared in its profile: they do not fail the run, but every one
+  // is shown with its evidence so that it stays visible.
+  out << "<h2>Declared deviations</h2>\n";
+  if (write_details(report, {Verdict::deviation}, out) == 0) out << "<p>None.</p>\n";
   out << "<h2>Capabilities</h2>\n";
   for (const CapabilitySet& set : report.capabilities) {
     out << "<p>MQTT " << escape_markup(set.mqtt_version) << " (" << escape_markup(set.source)

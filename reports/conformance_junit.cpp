@@ -1,5 +1,7 @@
-// junit.xml for CI systems: one testsuite per protocol version, one testcase per case; fail is
-// <failure>, error and inconclusive are <error>, skipped is <skipped>.
+// junit.xml for CI systems: one testsuite per protocol version, one testcase per case; fail and
+// stale are <failure>, error and inconclusive are <error>, skipped is <skipped>. A declared
+// deviation is <skipped type="deviation"> with its evidence in the element and in <system-out>:
+// it must not turn CI red, but a reader sees what the broker did.
 #include <map>
 #include <ostream>
 
@@ -31,9 +33,9 @@ void write_junit(const ConformanceReport& report, std::ostream& out) {
     std::size_t failures = 0, errors = 0, skipped = 0;
     double time_ms = 0;
     for (const CaseResult* c : cases) {
-      failures += c->verdict == Verdict::fail;
+      failures += c->verdict == Verdict::fail || c->verdict == Verdict::stale;
       errors += c->verdict == Verdict::error || c->verdict == Verdict::inconclusive;
-      skipped += c->verdict == Verdict::skipped;
+      skipped += c->verdict == Verdict::skipped || c->verdict == Verdict::deviation;
       time_ms += c->duration_ms;
     }
     out << "  <testsuite name=\"MQTT " << escape_markup(version) << "\" tests=\"" << cases.size()
@@ -48,12 +50,21 @@ void write_junit(const ConformanceReport& report, std::ostream& out) {
         continue;
       }
       out << ">\n";
-      const std::string message =
-          escape_markup(c->statement.empty() ? c->reason : c->statement + ": " + c->reason);
+      std::string text = c->statement.empty() ? c->reason : c->statement + ": " + c->reason;
+      if (c->verdict == Verdict::deviation) {
+        text = "deviation (declared): " + c->declared_deviation + "; observed: " + text;
+      }
+      const std::string message = escape_markup(text);
       if (c->verdict == Verdict::skipped) {
         out << "      <skipped message=\"" << message << "\"/>\n";
+      } else if (c->verdict == Verdict::deviation) {
+        const std::string evidence =
+            escape_markup("expected: " + c->expected + "\n" + transcript(*c));
+        out << "      <skipped type=\"deviation\" message=\"" << message << "\">" << evidence
+            << "</skipped>\n      <system-out>" << evidence << "</system-out>\n";
       } else {
-        const char* tag = c->verdict == Verdict::fail ? "failure" : "error";
+        const bool failure = c->verdict == Verdict::fail || c->verdict == Verdict::stale;
+        const char* tag = failure ? "failure" : "error";
         out << "      <" << tag << " message=\"" << message << "\" type=\""
             << verdict_name(c->verdict) << "\">expected: " << escape_markup(c->expected) << "\n"
             << escape_markup(transcript(*c)) << "</" << tag << ">\n";

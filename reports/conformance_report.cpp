@@ -20,6 +20,10 @@ std::string_view verdict_name(Verdict v) {
       return "inconclusive";
     case Verdict::error:
       return "error";
+    case Verdict::deviation:
+      return "deviation";
+    case Verdict::stale:
+      return "stale";
   }
   return "error";
 }
@@ -52,6 +56,7 @@ nlohmann::ordered_json case_json(const CaseResult& c) {
   j["reason"] = c.reason;
   if (!c.statement.empty()) j["broken_statement"] = c.statement;
   if (!c.expected.empty()) j["expected"] = c.expected;
+  if (!c.declared_deviation.empty()) j["declared_deviation"] = c.declared_deviation;
   j["duration_ms"] = c.duration_ms;
   // The transcript is the evidence of a verdict other than pass; a pass needs none.
   if (c.verdict != Verdict::pass) {
@@ -74,10 +79,7 @@ nlohmann::ordered_json to_json(const ConformanceReport& report) {
   j["duration_s"] = report.duration_s;
   nlohmann::ordered_json summary;
   summary["cases"] = report.cases.size();
-  for (Verdict v :
-       {Verdict::pass, Verdict::fail, Verdict::skipped, Verdict::inconclusive, Verdict::error}) {
-    summary[std::string(verdict_name(v))] = report.count(v);
-  }
+  for (Verdict v : kAllVerdicts) summary[std::string(verdict_name(v))] = report.count(v);
   j["summary"] = summary;
   nlohmann::ordered_json caps = nlohmann::ordered_json::array();
   for (const CapabilitySet& set : report.capabilities) {

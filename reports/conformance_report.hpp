@@ -14,11 +14,18 @@
 
 namespace mqttsim::reports {
 
-// Bumped whenever a field of report.json changes meaning or disappears.
-inline constexpr int kConformanceSchemaVersion = 1;
+// Bumped whenever a field of report.json changes meaning or disappears. 2: the verdicts
+// "deviation" and "stale" and the field "declared_deviation".
+inline constexpr int kConformanceSchemaVersion = 2;
 
-enum class Verdict : std::uint8_t { pass, fail, skipped, inconclusive, error };
+// `deviation`: a failure the broker profile declares (a known bug of that broker, kept visible
+// but not failing the run); `stale`: a declared deviation that passed, so the declaration is out
+// of date. Both come from conformance/'s runner; fail, error and stale fail the run.
+enum class Verdict : std::uint8_t { pass, fail, skipped, inconclusive, error, deviation, stale };
 std::string_view verdict_name(Verdict v);  // "pass", "fail", ...
+inline constexpr Verdict kAllVerdicts[] = {Verdict::pass,  Verdict::fail,    Verdict::deviation,
+                                           Verdict::stale, Verdict::skipped, Verdict::inconclusive,
+                                           Verdict::error};
 
 // One line of a case's transcript: a packet sent or received, a close, or a note.
 struct EvidenceEntry {
@@ -39,6 +46,7 @@ struct CaseResult {
   std::string reason;     // why not pass: the failed expectation, the missing capability, ...
   std::string statement;  // the statement a failure breaks (one of `statements`)
   std::string expected;   // what the specification allows at that point
+  std::string declared_deviation;  // the profile's reason, for verdicts deviation and stale
   double duration_ms = 0;
   std::vector<EvidenceEntry> evidence;
 };
@@ -59,7 +67,10 @@ struct ConformanceReport {
   std::vector<CaseResult> cases;
 
   std::size_t count(Verdict v) const;
-  bool any_failed() const { return count(Verdict::fail) + count(Verdict::error) > 0; }
+  // A declared deviation does not fail the run; a stale declaration does.
+  bool any_failed() const {
+    return count(Verdict::fail) + count(Verdict::error) + count(Verdict::stale) > 0;
+  }
 };
 
 nlohmann::ordered_json to_json(const ConformanceReport& report);

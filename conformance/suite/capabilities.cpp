@@ -1,9 +1,8 @@
-// Capabilities: names, the table a profile file's keys map onto, and the profile loader.
+// Capabilities: names, and the table a profile file's keys map onto (the loader is profile.cpp).
 #include "conformance/suite/capabilities.hpp"
 
-#include <yaml-cpp/yaml.h>
-
 #include <functional>
+#include <limits>
 #include <map>
 
 namespace mqttsim::conformance {
@@ -146,46 +145,6 @@ std::optional<std::string> apply_profile(const Profile& profile, Capabilities& c
     }
   }
   return std::nullopt;
-}
-
-std::variant<Profile, std::string> load_profile(const std::string& path) {
-  Profile p;
-  try {
-    const YAML::Node root = YAML::LoadFile(path);
-    for (const auto& kv : root) {
-      const std::string key = kv.first.as<std::string>();
-      const YAML::Node& v = kv.second;
-      if (key == "name") {
-        p.name = v.as<std::string>();
-      } else if (key == "username") {
-        p.username = v.as<std::string>();
-      } else if (key == "password") {
-        p.password = v.as<std::string>();
-      } else if (key == "capabilities") {
-        for (const auto& c : v) {
-          p.capabilities.emplace_back(c.first.as<std::string>(), c.second.as<std::string>());
-        }
-      } else if (key == "timeouts") {
-        for (const auto& t : v) {
-          const std::string tk = t.first.as<std::string>();
-          if (tk == "response_ms") {
-            p.response_ms = t.second.as<std::int64_t>();
-          } else if (tk == "silence_ms") {
-            p.silence_ms = t.second.as<std::int64_t>();
-          } else {
-            return path + ": timeouts: unknown key '" + tk + "'";
-          }
-        }
-      } else {
-        return path + ": unknown key '" + key + "'";
-      }
-    }
-  } catch (const YAML::Exception& e) {
-    return path + ": " + e.what();
-  }
-  Capabilities scratch;
-  if (auto error = apply_profile(p, scratch)) return path + ": " + *error;
-  return p;
 }
 
 }  // namespace mqttsim::conformance

@@ -94,10 +94,11 @@ inline Client& connected(CaseContext& ctx, std::string_view name = "c") {
 }
 
 // The next PUBLISH on `c` for `topic`, or a failure citing `statement`.
+// `timeout_ns` 0: the response timeout.
 inline protocol::Publish expect_publish(Client& c, std::string_view topic, std::string statement,
-                                        std::string what = {}) {
+                                        std::string what = {}, TimeNs timeout_ns = 0) {
   if (what.empty()) what = "a PUBLISH on " + std::string(topic);
-  return c.expect<protocol::Publish>({std::move(statement), std::move(what)},
+  return c.expect<protocol::Publish>({std::move(statement), std::move(what), timeout_ns},
                                      [&](const protocol::Publish& p) { return p.topic == topic; });
 }
 

@@ -278,7 +278,7 @@ void add_keep_alive_cases(std::vector<Case>& out) {
        "a silent client with Keep Alive 1 s is disconnected after about 1.5 s",
        "connect",
        {"MQTT-3.1.2-24"},
-       {"MQTT-3.1.2-24", "MQTT-3.2.2-22"},
+       {"MQTT-3.1.2-22", "MQTT-3.2.2-22"},
        kBoth,
        {},
        [](CaseContext& ctx) {
@@ -290,26 +290,29 @@ void add_keep_alive_cases(std::vector<Case>& out) {
          if (keep_alive_s == 0 || keep_alive_s > 5) {
            ctx.inconclusive("the broker set Server Keep Alive " + std::to_string(keep_alive_s));
          }
-         // Not before the keep alive itself has passed, and by 1.5 times it with 1 s of slack
-         // for the network and the broker's timer. A later close is reported with its time.
-         const std::string statement = "MQTT-3.1.2-24";
+         // Not before the keep alive itself has passed. The rule (MQTT-3.1.2-24 in 3.1.1,
+         // -22 in 5.0) says the Server MUST close once 1.5 x Keep Alive passed in silence, but
+         // sets no deadline for the close itself: brokers check keep alives on a timer of
+         // their own (mosquitto's runs in whole seconds). So a close by 1.5 x Keep Alive (+1 s
+         // for the network and scheduling) passes; a later close within 10 s more is
+         // inconclusive (late, but the specification gives no bound); no close at all fails.
+         const std::string statement = ctx.st("MQTT-3.1.2-24", "MQTT-3.1.2-22");
          const TimeNs start_ns = ctx.world().now();
          c.expect_silence({statement, "still open"}, keep_alive_s * 900'000'000LL);
          const TimeNs limit_ns = keep_alive_s * 1'500'000'000LL + 1'000'000'000;
-         c.expect_closed({statement, "closed by 1.5 x Keep Alive", limit_ns + 10'000'000'000LL});
+         c.expect_closed({statement, "closed after 1.5 x Keep Alive", limit_ns + 10'000'000'000LL});
          const TimeNs closed_after_ns = ctx.world().now() - start_ns;
          if (closed_after_ns > limit_ns) {
-           ctx.fail(statement,
-                    "closed only after " + std::to_string(closed_after_ns / 1'000'000) +
-                        " ms of silence",
-                    "closed within 1.5 x " + std::to_string(keep_alive_s) + " s (+1 s slack)");
+           ctx.inconclusive("closed only after " + std::to_string(closed_after_ns / 1'000'000) +
+                            " ms of silence, more than 1.5 x " + std::to_string(keep_alive_s) +
+                            " s (+1 s slack); the specification sets no deadline for the close");
          }
        }});
   out.push_back({"connect.keep_alive_held_by_pingreq",
                  "PINGREQs every 0.5 s keep a Keep Alive 1 s connection open",
                  "connect",
                  {"MQTT-3.1.2-24", "MQTT-3.12.4-1"},
-                 {},
+                 {"MQTT-3.1.2-22", "MQTT-3.12.4-1"},
                  kBoth,
                  {},
                  [](CaseContext& ctx) {

@@ -69,10 +69,21 @@ void add_retain_cases_1(std::vector<Case>& out) {
                    pub.publish(topic, "new", QoS::at_most_once, true);
                    pub.send(Pingreq{});  // the QoS 0 publish has been read before the PINGREQ
                    pub.expect<Pingresp>({"MQTT-3.12.4-1", "PINGRESP"});
-                   const auto got = retained_on_subscribe(ctx, topic, "MQTT-3.3.1-5");
-                   if (got != "new") {
+                   auto got = retained_on_subscribe(ctx, topic, "MQTT-3.3.1-5");
+                   if (got == "old") {
+                     // Nothing says when a replacement becomes visible to other connections (a
+                     // broker may store asynchronously, as aedes does): look once more, later.
+                     ctx.note("'old' right after the replacement; asking again after 1 s");
+                     ctx.sleep_ms(1000);
+                     got = retained_on_subscribe(ctx, topic, "MQTT-3.3.1-5");
+                   }
+                   // 3.1.1 lets the Server discard a QoS 0 retained message at any time
+                   // (MQTT-3.3.1-7), so there "none" is allowed too; 'old' never is.
+                   const bool allowed = got == "new" || (!got && !ctx.v5());
+                   if (!allowed) {
                      ctx.fail(ctx.st("MQTT-3.3.1-7", "MQTT-3.3.1-5"),
-                              got ? "payload " + *got : "no retained message", "only 'new'");
+                              got ? "payload " + *got : "no retained message",
+                              ctx.v5() ? "only 'new'" : "'new' or none (QoS 0 may be discarded)");
                    }
                    clear(ctx, topic);
                  }});

@@ -161,7 +161,7 @@ void add_expiry_cases(std::vector<Case>& out) {
                  "with Session Expiry 0 the session ends with the connection",
                  "session",
                  {},
-                 {"MQTT-3.1.2-25", "MQTT-4.1.0-2", "MQTT-3.2.2-3"},
+                 {"MQTT-3.1.2-23", "MQTT-4.1.0-2", "MQTT-3.2.2-3"},
                  kV5,
                  {},
                  [](CaseContext& ctx) {
@@ -177,7 +177,7 @@ void add_expiry_cases(std::vector<Case>& out) {
                  "a session with Session Expiry 1 s is gone after 2.5 s",
                  "session",
                  {},
-                 {"MQTT-3.1.2-25", "MQTT-4.1.0-2", "MQTT-3.2.2-3"},
+                 {"MQTT-3.1.2-23", "MQTT-4.1.0-2", "MQTT-3.2.2-3"},
                  kV5,
                  {Capability::session_persistence},
                  [](CaseContext& ctx) {
@@ -195,7 +195,7 @@ void add_expiry_cases(std::vector<Case>& out) {
                  "a session with Session Expiry 60 s survives a disconnect",
                  "session",
                  {},
-                 {"MQTT-3.1.2-25", "MQTT-4.1.0-2", "MQTT-3.2.2-3"},
+                 {"MQTT-3.1.2-23", "MQTT-4.1.0-2", "MQTT-3.2.2-3"},
                  kV5,
                  {Capability::session_persistence},
                  [](CaseContext& ctx) {
@@ -204,7 +204,7 @@ void add_expiry_cases(std::vector<Case>& out) {
                    c.disconnect();
                    ctx.sleep_ms(300);
                    if (!c.connect(persistent(ctx, c, 60)).session_present) {
-                     ctx.fail("MQTT-3.1.2-25", "Session Present 0", "the stored session");
+                     ctx.fail("MQTT-3.1.2-23", "Session Present 0", "the stored session");
                    }
                    end_session(ctx, c);
                  }});

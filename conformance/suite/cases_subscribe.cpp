@@ -57,6 +57,9 @@ const MatchRow kMatchRows[] = {
     {"\xC3\xBC", "u\xCC\x88", false, "u_umlaut_vs_decomposed"},
     {"a b", "a b", true, "space_vs_space"},
     {"a b", "a  b", false, "space_vs_two_spaces"},
+    // '.' is an ordinary character: not a level separator, kept as sent.
+    {"a.b", "a.b", true, "dot_vs_dot"},
+    {"a.b", "a/b", false, "dot_vs_slash"},
 };
 
 std::string row_id(const MatchRow& row) {

@@ -88,14 +88,18 @@ void add_v5_will_cases_1(std::vector<Case>& out) {
                    c.connect(with_will(ctx, c, topic, 2, 60));
                    c.close();
                    s.expect_silence({"MQTT-3.1.2-8", "no Will before its delay"}, 1'000'000'000);
-                   expect_publish(s, topic, "MQTT-3.1.2-8", "the Will after its delay");
+                   // The Server SHOULD (not MUST) publish the Will promptly (5.0 §3.1.2.5): a
+                   // broker with a coarse timer may be late, so wait 5 s beyond the delay.
+                   expect_publish(
+                       s, topic, "MQTT-3.1.2-8", "the Will after its delay",
+                       1'000'000'000 + ctx.settings().response_timeout_ns + 5'000'000'000);
                  }});
   out.push_back(
       {"v5.will_delay_cancelled_by_reconnect",
        "reconnecting within the Will Delay cancels the Will",
        "v5",
        {},
-       {"MQTT-3.1.2-26"},
+       {"MQTT-3.1.3-9"},
        kV5,
        {Capability::session_persistence},
        [](CaseContext& ctx) {
@@ -109,7 +113,7 @@ void add_v5_will_cases_1(std::vector<Case>& out) {
          connect.clean_start = false;
          connect.will.reset();
          c.connect(connect);
-         s.expect_silence({"MQTT-3.1.2-26", "no Will: the client came back"}, 3'000'000'000);
+         s.expect_silence({"MQTT-3.1.3-9", "no Will: the client came back"}, 3'000'000'000);
          c.close();
          c.connect(make_connect(ctx, c));
          c.disconnect();
@@ -129,7 +133,10 @@ void add_v5_will_cases_1(std::vector<Case>& out) {
                    Client& c = ctx.client("dies");
                    c.connect(with_will(ctx, c, topic, 30, 1));
                    c.close();
-                   expect_publish(s, topic, "MQTT-3.1.2-8", "the Will when the 1 s session ends");
+                   // Promptly is a SHOULD (5.0 §3.1.2.5): allow 5 s beyond the session's end.
+                   expect_publish(
+                       s, topic, "MQTT-3.1.2-8", "the Will when the 1 s session ends",
+                       1'000'000'000 + ctx.settings().response_timeout_ns + 5'000'000'000);
                  }});
 }
 

@@ -32,12 +32,12 @@ void add_will_flag_cases(std::vector<Case>& out) {
   };
   // Will Flag 0x04, Will QoS 0x18, Will Retain 0x20, Password 0x40, User Name 0x80; Clean 0x02.
   static const Row rows[] = {
-      {"connect.will_qos_3", "a Will QoS of 3 is refused", "MQTT-3.1.2-14", "MQTT-3.1.2-14", kBoth,
+      {"connect.will_qos_3", "a Will QoS of 3 is refused", "MQTT-3.1.2-14", "MQTT-3.1.2-12", kBoth,
        0x02 | 0x04 | 0x18, true},
       {"connect.will_qos_without_will", "Will QoS 1 with Will Flag 0 is refused", "MQTT-3.1.2-13",
-       "MQTT-3.1.2-13", kBoth, 0x02 | 0x08, false},
+       "MQTT-3.1.2-11", kBoth, 0x02 | 0x08, false},
       {"connect.will_retain_without_will", "Will Retain with Will Flag 0 is refused",
-       "MQTT-3.1.2-15", "MQTT-3.1.2-15", kBoth, 0x02 | 0x20, false},
+       "MQTT-3.1.2-15", "MQTT-3.1.2-13", kBoth, 0x02 | 0x20, false},
       {"connect.password_without_username", "a password without a user name is refused (3.1.1)",
        "MQTT-3.1.2-22", "", kV311, 0x02 | 0x40, false},
   };

@@ -3,6 +3,7 @@
 #include "conformance/suite/runner.hpp"
 
 #include <unistd.h>
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <ctime>
@@ -103,7 +104,12 @@ reports::CaseResult run_instance(Target& target, const Instance& in, const Capab
   }
   auto world = target.new_world();
   const std::string stem = "mq" + tag + base36(in.index, 3) + (is_v5(in.version) ? "5" : "4");
-  const std::string prefix = "mqttsim-conf/" + tag + "/" + in.c->id + "/v" +
+  // The case id without its dots: a broker that maps '.' in topics (RabbitMQ turns it into '/',
+  // AMQP's routing-key separator) would otherwise fail every case for that one deviation, which
+  // the dot rows of the matching matrix report on their own.
+  std::string id_in_topic = in.c->id;
+  std::replace(id_in_topic.begin(), id_in_topic.end(), '.', '-');
+  const std::string prefix = "mqttsim-conf/" + tag + "/" + id_in_topic + "/v" +
                              std::to_string(static_cast<int>(in.version)) + "/";
   CaseContext ctx(*world, in.version, caps, settings, stem, prefix);
   const auto started = std::chrono::steady_clock::now();
@@ -124,6 +130,55 @@ reports::CaseResult run_instance(Target& target, const Instance& in, const Capab
       std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - started).count();
   r.evidence = ctx.take_transcript();
   return r;
+}
+
+// Declared deviations (the profile's known bugs of this broker): a failure the profile declares
+// becomes `deviation`, which keeps its evidence but does not fail the run; a declared case that
+// passes becomes `stale` (it fails the run) unless the declaration says the case is flaky.
+// Other verdicts stay: a skip or an inconclusive run says nothing about the declaration.
+void apply_declaration(const std::optional<Profile>& profile, reports::CaseResult& r) {
+  if (!profile) return;
+  const Deviation* d = find_deviation(*profile, r.id, r.mqtt_version);
+  if (d == nullptr) return;
+  if (r.verdict == Verdict::fail) {
+    r.verdict = Verdict::deviation;
+    r.declared_deviation = d->reason;
+  } else if (r.verdict == Verdict::pass && !d->flaky) {
+    r.verdict = Verdict::stale;
+    r.declared_deviation = d->reason;
+    r.reason = "stale declaration: the profile (line " + std::to_string(d->line) +
+               ") declares this case a deviation, but it passed; remove the declaration";
+  }
+}
+
+// Discovery per version, then the profile's declarations on top; records both in the report.
+// Sets `unreachable` when the broker cannot be reached at all.
+std::map<Version, Capabilities> discover_all(Target& target, const SuiteOptions& options,
+                                             const RunSettings& settings,
+                                             reports::ConformanceReport& report,
+                                             std::atomic<bool>& unreachable) {
+  std::map<Version, Capabilities> caps;
+  for (Version v : options.versions) {
+    std::vector<std::string> notes;
+    Capabilities found;
+    std::string source = "discovered";
+    try {
+      found = discover_capabilities(target, v, settings, notes);
+    } catch (const CaseOutcome& outcome) {
+      notes.push_back("discovery failed: " + outcome.reason);
+      source = "defaults (discovery failed)";
+      if (outcome.unreachable || !reachable(target)) unreachable = true;
+    }
+    if (options.profile) {
+      apply_profile(*options.profile, found);  // validated when loaded
+      source += "+profile";
+    }
+    caps[v] = found;
+    reports::CapabilitySet set{std::string(version_name(v)), source, found.describe()};
+    for (const std::string& n : notes) set.values.emplace_back("note", n);
+    report.capabilities.push_back(std::move(set));
+  }
+  return caps;
 }
 
 }  // namespace
@@ -154,64 +209,51 @@ reports::ConformanceReport run_suite(Target& target, const std::vector<Case>& ca
   }
 
   std::atomic<bool> unreachable{false};
-  std::map<Version, Capabilities> caps;
-  for (Version v : options.versions) {
-    std::vector<std::string> notes;
-    Capabilities found;
-    std::string source = "discovered";
-    try {
-      found = discover_capabilities(target, v, settings, notes);
-    } catch (const CaseOutcome& outcome) {
-      notes.push_back("discovery failed: " + outcome.reason);
-      source = "defaults (discovery failed)";
-      if (outcome.unreachable || !reachable(target)) unreachable = true;
-    }
-    if (options.profile) {
-      apply_profile(*options.profile, found);  // validated when loaded
-      source += "+profile";
-    }
-    caps[v] = found;
-    reports::CapabilitySet set{std::string(version_name(v)), source, found.describe()};
-    for (const std::string& n : notes) set.values.emplace_back("note", n);
-    report.capabilities.push_back(std::move(set));
-  }
+  const std::map<Version, Capabilities> caps =
+      discover_all(target, options, settings, report, unreachable);
 
   const std::string tag = run_tag();
   std::vector<reports::CaseResult> results(instances.size());
   std::atomic<std::size_t> next{0};
   std::mutex lock;
-  auto worker = [&] {
-    for (std::size_t i; (i = next++) < instances.size();) {
-      const Instance& in = instances[i];
-      reports::CaseResult r;
-      if (unreachable) {
-        r = base_result(in);
-        r.verdict = Verdict::error;
-        r.reason = "error (broker unreachable): not run";
-      } else {
-        r = run_instance(target, in, caps.at(in.version), settings, tag);
-        // A broker that died mid-case makes that case's verdict meaningless: recheck.
-        const bool suspect =
-            r.verdict == Verdict::fail || r.verdict == Verdict::inconclusive ||
-            (r.verdict == Verdict::error && r.reason.find("unreachable") != std::string::npos);
-        if (suspect && !reachable(target)) {
-          unreachable = true;
-          if (r.verdict != Verdict::error) {
-            r.reason = "error (broker unreachable) after: " + r.reason;
-            r.verdict = Verdict::error;
-          }
+  // Phase 1 runs the ordinary cases on the pool; phase 2 the stress probes, alone, in order.
+  std::vector<std::size_t> pooled, alone;
+  for (const Instance& in : instances) (in.c->runs_alone ? alone : pooled).push_back(in.index);
+  auto run_one = [&](std::size_t i) {
+    const Instance& in = instances[i];
+    reports::CaseResult r;
+    if (unreachable) {
+      r = base_result(in);
+      r.verdict = Verdict::error;
+      r.reason = "error (broker unreachable): not run";
+    } else {
+      r = run_instance(target, in, caps.at(in.version), settings, tag);
+      // A broker that died mid-case makes that case's verdict meaningless: recheck.
+      const bool suspect =
+          r.verdict == Verdict::fail || r.verdict == Verdict::inconclusive ||
+          (r.verdict == Verdict::error && r.reason.find("unreachable") != std::string::npos);
+      if (suspect && !reachable(target)) {
+        unreachable = true;
+        if (r.verdict != Verdict::error) {
+          r.reason = "error (broker unreachable) after: " + r.reason;
+          r.verdict = Verdict::error;
         }
       }
-      std::lock_guard<std::mutex> guard(lock);
-      if (options.on_case) options.on_case(r);
-      results[i] = std::move(r);
     }
+    apply_declaration(options.profile, r);
+    std::lock_guard<std::mutex> guard(lock);
+    if (options.on_case) options.on_case(r);
+    results[i] = std::move(r);
+  };
+  auto worker = [&] {
+    for (std::size_t k; (k = next++) < pooled.size();) run_one(pooled[k]);
   };
   std::vector<std::thread> threads;
   const unsigned jobs = std::max(1u, std::min<unsigned>(options.jobs, 64));
   for (unsigned j = 1; j < jobs; ++j) threads.emplace_back(worker);
   worker();
   for (std::thread& t : threads) t.join();
+  for (std::size_t i : alone) run_one(i);
 
   report.cases = std::move(results);
   report.duration_s =

@@ -1,7 +1,8 @@
 // Runs the suite: capability discovery per protocol version, then every selected case on its
 // own World, in parallel (--jobs), each ending in a verdict with evidence. A broker that stops
 // answering turns the remaining cases into `error (broker unreachable)`; the report is complete
-// either way.
+// either way. The profile's declared deviations turn their failures into `deviation` verdicts
+// and their passes into `stale` ones (see Deviation in capabilities.hpp).
 #pragma once
 
 #include <functional>

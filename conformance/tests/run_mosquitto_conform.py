@@ -1,58 +1,49 @@
 #!/usr/bin/env python3
 """Runs `mqttsim conform` against a mosquitto started here on a free loopback port, for MQTT
-3.1.1 and 5.0. Passes when every case passes or is skipped, except the known mosquitto
-deviations listed in profiles/mosquitto.known, which must fail exactly as listed."""
+3.1.1 and 5.0, with profiles/mosquitto.yaml. Its declared deviations make the exit code the CI
+rule: 0 when every case passes, is skipped or inconclusive, or fails exactly as declared; 1 on
+any undeclared failure or error and on a stale declaration (a declared case that passed). The
+reports must show each declared deviation with its evidence."""
 import json
 import os
 import pathlib
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 
 HERE = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(HERE))
+import real_brokers  # noqa: E402
+
 MQTTSIM = os.environ["MQTTSIM_BIN"]
-
-
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def known_deviations():
-    required, optional = set(), set()
-    for line in (HERE / "profiles" / "mosquitto.known").read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if not line:
-            continue
-        parts = line.split()
-        if parts[0] == "?":
-            optional.add((parts[1], parts[2]))
-        else:
-            required.add((parts[0], parts[1]))
-    return required, optional
+PROFILE = HERE / "profiles" / "mosquitto.yaml"
 
 
 def start_mosquitto(workdir, tls=False):
-    port = free_port()
-    conf = pathlib.Path(workdir) / "mosquitto.conf"
-    text = f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+    files = None
     if tls:
-        text += "".join(f"{k} {pathlib.Path(workdir) / v}\n" for k, v in
-                        (("cafile", "ca.crt"), ("certfile", "server.crt"), ("keyfile", "server.key")))
-    conf.write_text(text)
-    proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return proc, port
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit("mosquitto did not start")
+        files = tuple(str(pathlib.Path(workdir) / f) for f in ("ca.crt", "server.crt", "server.key"))
+    broker = real_brokers.start_mosquitto(workdir, files)
+    return broker, broker.port
+
+
+def check_reports(out, failures):
+    """Every declared deviation is in all three reports, with its evidence."""
+    report = json.loads((out / "report.json").read_text())
+    junit = (out / "junit.xml").read_text()
+    html = (out / "report.html").read_text()
+    for case in report["cases"]:
+        if case["verdict"] != "deviation":
+            continue
+        name = f"{case['mqtt_version']} {case['id']}"
+        if not case.get("declared_deviation") or not case.get("evidence"):
+            failures.append(f"{name}: deviation without its declaration or evidence in report.json")
+        if f'name="{case["id"]}:' not in junit or 'type="deviation"' not in junit:
+            failures.append(f"{name}: not a declared deviation in junit.xml")
+        if case["id"] not in html.split("<h2>Declared deviations</h2>", 1)[-1]:
+            failures.append(f"{name}: not under 'Declared deviations' in report.html")
+    return report
 
 
 def make_certificates(work):
@@ -75,7 +66,7 @@ def make_certificates(work):
 def check_tls(work, failures):
     """The same harness over TLS: verified against our CA it runs; unverified it cannot."""
     ca = make_certificates(work)
-    proc, port = start_mosquitto(work, tls=True)
+    broker, port = start_mosquitto(work, tls=True)
     try:
         base = [MQTTSIM, "conform", f"tls://localhost:{port}", "--only", "connect.pingreq",
                 "--out", str(pathlib.Path(work) / "tls-report")]
@@ -87,42 +78,43 @@ def check_tls(work, failures):
             failures.append("TLS without the CA should fail verification: " + refused.stdout)
         print("TLS:", ok.stdout.strip())
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        broker.stop()
+
+
+def check_stale(work, port, failures):
+    """A declaration of a case mosquitto passes is stale: reported so, and the exit code is 1."""
+    profile = pathlib.Path(work) / "stale.yaml"
+    profile.write_text("deviations:\n  - case: connect.pingreq\n    reason: it answers, really\n")
+    run = subprocess.run([MQTTSIM, "conform", f"tcp://127.0.0.1:{port}", "--mqtt", "3.1.1",
+                          "--only", "connect.pingreq", "--profile", str(profile), "--out",
+                          str(pathlib.Path(work) / "stale-report")], capture_output=True, text=True)
+    if run.returncode != 1 or "1 stale" not in run.stdout or "stale declaration" not in run.stderr:
+        failures.append("a stale declaration must fail the run: " + run.stdout + run.stderr)
 
 
 def main():
-    required, optional = known_deviations()
     failures = []
     with tempfile.TemporaryDirectory() as work:
-        proc, port = start_mosquitto(work)
+        broker, port = start_mosquitto(work)
         try:
             for version in ("3.1.1", "5"):
                 out = pathlib.Path(work) / f"report-{version}"
                 started = time.monotonic()
                 run = subprocess.run([MQTTSIM, "conform", f"tcp://127.0.0.1:{port}", "--mqtt",
-                                      version, "--profile", str(HERE / "profiles" / "mosquitto.yaml"),
-                                      "--jobs", "4", "--quiet", "--out", str(out)],
+                                      version, "--profile", str(PROFILE), "--jobs", "4", "--quiet",
+                                      "--out", str(out)],
                                      capture_output=True, text=True, timeout=300)
                 elapsed = time.monotonic() - started
                 print(run.stdout.strip(), f"({elapsed:.1f} s wall)")
-                report = json.loads((out / "report.json").read_text())
-                for case in report["cases"]:
-                    key = (case["mqtt_version"], case["id"])
-                    verdict = case["verdict"]
-                    if verdict in ("pass", "skipped") and key not in required:
-                        continue
-                    if verdict == "fail" and (key in required or key in optional):
-                        continue
-                    failures.append(f"{key[0]} {key[1]}: {verdict} {case.get('broken_statement', '')}"
-                                    f" {case['reason']}")
-                for key in required:
-                    if key[0] == ("5.0" if version == "5" else version) and not any(
-                            (c["mqtt_version"], c["id"]) == key for c in report["cases"]):
-                        failures.append(f"{key}: listed as known but not run")
+                if run.returncode != 0:
+                    failures.append(f"MQTT {version}: exit {run.returncode}, not every failure is a "
+                                    f"declared deviation (or one is stale):\n{run.stderr}")
+                report = check_reports(out, failures)
+                if report["summary"]["deviation"] == 0:
+                    failures.append(f"MQTT {version}: no declared deviation failed as declared")
+            check_stale(work, port, failures)
         finally:
-            proc.terminate()
-            proc.wait(timeout=10)
+            broker.stop()
         check_tls(work, failures)
     for f in failures:
         print("UNEXPECTED:", f)

@@ -88,7 +88,7 @@ std::optional<Refusal> ClientSession::Impl::check_publish(const Outgoing& m) con
     return Refusal{ReasonCode::packet_too_large,
                    "a PUBLISH of " + std::to_string(size_bytes) +
                        " bytes is above the server's Maximum Packet Size of " +
-                       std::to_string(limits.maximum_packet_size_bytes) + " (MQTT-3.1.2-24)"};
+                       std::to_string(limits.maximum_packet_size_bytes) + " (MQTT-3.2.2-15)"};
   }
   return std::nullopt;
 }

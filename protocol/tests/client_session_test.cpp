@@ -396,6 +396,8 @@ TEST_CASE("publish() is refused above the server's Maximum Packet Size, Maximum 
       w.client(c).publish(w.now_ns, "t", std::string(300, 'x'), QoS::at_most_once);
   REQUIRE_FALSE(big);
   CHECK(big.refused->code == ReasonCode::packet_too_large);
+  // The client's duty not to exceed the server's limit is MQTT-3.2.2-15 (3.1.2-24 is the server's).
+  CHECK(big.refused->reason.find("MQTT-3.2.2-15") != std::string::npos);
   CHECK(w.client(c).publish(w.now_ns, "t", std::string(150, 'x'), QoS::at_most_once));
   CHECK(w.client(c).publish(w.now_ns, "t", "x", QoS::exactly_once).refused->code ==
         ReasonCode::qos_not_supported);

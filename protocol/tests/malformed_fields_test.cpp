@@ -256,6 +256,22 @@ TEST_CASE("class 18: CONNECT with Will QoS 3 is rejected", "[malformed][class18]
   check_rejected(connect_with_flags(k5, 0x1E), k5, Sender::client, "MQTT-3.1.2-12", kMalformed);
 }
 
+TEST_CASE("a Will QoS 3 is refused before encoding, citing the version's own statement",
+          "[malformed][class18]") {
+  // 3.1.1 numbers the rule MQTT-3.1.2-14; 5.0 numbers it MQTT-3.1.2-12 (its -14 is Will Retain).
+  for (const Version v : {k311, k5}) {
+    Connect c;
+    c.version = v;
+    c.client_id = "w";
+    c.will = Will{};
+    c.will->topic = "t";
+    c.will->qos = static_cast<QoS>(3);
+    const auto error = validate(Packet{c}, v, Sender::client);
+    REQUIRE(error);
+    CHECK(error->spec_ref == (is_v5(v) ? "MQTT-3.1.2-12" : "MQTT-3.1.2-14"));
+  }
+}
+
 TEST_CASE("class 18: CONNECT with Will QoS but no Will flag is rejected", "[malformed][class18]") {
   check_rejected(connect_with_flags(k311, 0x0A), k311, Sender::client, "MQTT-3.1.2-13", kMalformed);
   check_rejected(connect_with_flags(k5, 0x0A), k5, Sender::client, "MQTT-3.1.2-11", kMalformed);

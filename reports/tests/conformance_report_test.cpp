@@ -108,3 +108,40 @@ TEST_CASE("a file that is not a conformance report is refused with its name") {
   REQUIRE(std::holds_alternative<std::string>(read));
   CHECK(std::get<std::string>(read).find(path) != std::string::npos);
 }
+
+TEST_CASE("declared deviations read back with their verdict and declaration, and older reports") {
+  ConformanceReport r = sample();
+  r.cases[1].verdict = Verdict::deviation;
+  r.cases[1].declared_deviation = "known bug";
+  CHECK_FALSE(r.any_failed());
+  r.cases[2].verdict = Verdict::stale;
+  CHECK(r.any_failed());
+  const std::string path = "conformance_report_test_deviation.json";
+  auto j = to_json(r);
+  CHECK(j["summary"]["deviation"] == 1);
+  CHECK(j["summary"]["stale"] == 1);
+  {
+    std::ofstream out(path);
+    out << j.dump();
+  }
+  auto read = read_conformance_json(path);
+  REQUIRE(std::holds_alternative<ConformanceReport>(read));
+  const ConformanceReport& back = std::get<ConformanceReport>(read);
+  CHECK(back.cases[1].verdict == Verdict::deviation);
+  CHECK(back.cases[1].declared_deviation == "known bug");
+  CHECK(back.cases[2].verdict == Verdict::stale);
+  // A version 1 report (before deviation and stale existed) still reads.
+  j["schema_version"] = 1;
+  {
+    std::ofstream out(path);
+    out << j.dump();
+  }
+  CHECK(std::holds_alternative<ConformanceReport>(read_conformance_json(path)));
+  j["schema_version"] = kConformanceSchemaVersion + 1;
+  {
+    std::ofstream out(path);
+    out << j.dump();
+  }
+  CHECK(std::holds_alternative<std::string>(read_conformance_json(path)));
+  std::remove(path.c_str());
+}
