@@ -55,6 +55,15 @@ std::uint32_t Prng::below(std::uint32_t n) {
   return static_cast<std::uint32_t>(((next() >> 32) * n) >> 32);
 }
 
+std::uint64_t fork_seed(std::uint64_t seed, std::uint64_t stream, std::uint64_t index) {
+  std::uint64_t x = seed;
+  std::uint64_t h = splitmix(x);
+  x = h ^ stream;
+  h = splitmix(x);
+  x = h ^ index;
+  return splitmix(x);
+}
+
 Bytes varint(std::uint32_t n) {
   Bytes out;
   do {
@@ -70,7 +79,7 @@ Generator::Generator(protocol::Version version, std::uint64_t seed)
     : version_(version), seed_(seed), rng_(seed) {}
 
 void Generator::begin_case(std::uint64_t index) {
-  rng_ = Prng(seed_ ^ (index * 0x9E3779B97F4A7C15ULL));
+  rng_ = Prng(fork_seed(seed_, 0x63617365 /* "case" */, index));
   next_id_ = 1;
   qos2_ids_.clear();
   last_qos2_publish_.clear();
