@@ -315,7 +315,10 @@ bool Executor::take_replies(const Bytes& bytes, CaseRun& run, ReplyState* state)
   const bool ok = replies.feed(bytes, [&](const protocol::Packet& p) {
     last = state_name(p);
     const auto match = expectations_.on_received(p);
-    if (!state || match == ReplyExpectations::Match::unsolicited) return;
+    if (!state || match == ReplyExpectations::Match::unsolicited ||
+        match == ReplyExpectations::Match::awaited) {
+      return;
+    }
     const bool delivery = match == ReplyExpectations::Match::delivery &&
                           std::get<protocol::Publish>(p).qos != protocol::QoS::at_most_once;
     if (delivery || !delivery_seen) fill_state(p, *state);

@@ -43,6 +43,11 @@ void ReplyExpectations::on_sent(const protocol::Packet& packet, const std::strin
         } else if constexpr (std::is_same_v<T, protocol::Pubrel>) {
           owe(kPubcomp, p.packet_id);
           qos2_unreleased_.erase(p.packet_id);
+          const auto routed = qos2_routed_.find(p.packet_id);
+          if (routed != qos2_routed_.end()) {
+            owed_.push_back(routed->second);
+            qos2_routed_.erase(routed);
+          }
         } else if constexpr (std::is_same_v<T, protocol::Pubrec>) {
           // Answering one of our own QoS 2 messages routed back to us: PUBREL is owed.
           if (delivered_qos2_.erase(p.packet_id)) owe(kPubrel, p.packet_id);
@@ -71,7 +76,12 @@ void ReplyExpectations::owe_deliveries(const protocol::Publish& publish, const s
   d.topic = topic;
   d.payload = std::string(publish.payload.begin(), publish.payload.end());
   d.publish_id = publish.packet_id;
-  owed_.push_back(std::move(d));
+  if (publish.qos == protocol::QoS::exactly_once) {
+    d.steers = false;
+    qos2_routed_[publish.packet_id] = std::move(d);
+  } else {
+    owed_.push_back(std::move(d));
+  }
 }
 
 void ReplyExpectations::drop_deliveries_of(std::uint16_t publish_id) {
@@ -103,14 +113,24 @@ ReplyExpectations::Match ReplyExpectations::on_received(const protocol::Packet& 
     if (type == kPublish) return o.topic == topic && o.payload == payload;
     return o.packet_id == id;
   });
-  if (it == owed_.end()) return Match::unsolicited;
+  if (it == owed_.end()) {
+    // One of our QoS 2 messages routed before its PUBREL: nothing to wait for there.
+    for (auto r = qos2_routed_.begin(); type == kPublish && r != qos2_routed_.end(); ++r) {
+      if (r->second.topic == topic && r->second.payload == payload) {
+        qos2_routed_.erase(r);
+        return Match::awaited;
+      }
+    }
+    return Match::unsolicited;
+  }
   const std::uint16_t publish_id = it->packet_id;
+  const bool steers = it->steers;
   owed_.erase(it);
   if (type == kPublish) {
     if (std::get<protocol::Publish>(packet).qos == protocol::QoS::exactly_once) {
       delivered_qos2_.insert(id);
     }
-    return Match::delivery;
+    return steers ? Match::delivery : Match::awaited;
   }
   if (const auto* suback = std::get_if<protocol::Suback>(&packet)) {
     const auto filters = subscribing_.find(id);

@@ -15,7 +15,9 @@ namespace mqttsim::conformance::fuzz {
 
 class ReplyExpectations {
  public:
-  enum class Match : std::uint8_t { unsolicited, reply, delivery };
+  // awaited: a message of ours the broker owed, but whose arrival time the specification leaves
+  // open (QoS 2: on PUBLISH or on PUBREL), so it must not steer.
+  enum class Match : std::uint8_t { unsolicited, reply, delivery, awaited };
 
   // A packet the client sent and our decoder accepted; `topic` is a PUBLISH's topic with any
   // Topic Alias resolved. Adds what the broker owes for it to the current step.
@@ -35,6 +37,7 @@ class ReplyExpectations {
     std::string topic;            // for deliveries
     std::string payload;
     std::uint16_t publish_id = 0;  // a delivery: the id of the PUBLISH that caused it
+    bool steers = true;
   };
   void owe(int type, std::uint16_t packet_id);
   void owe_deliveries(const protocol::Publish& publish, const std::string& topic);
@@ -45,6 +48,9 @@ class ReplyExpectations {
   std::set<std::string> granted_;                                  // filters this connection holds
   std::set<std::uint16_t> qos2_unreleased_;  // QoS 2 ids sent and not yet released by PUBREL
   std::set<std::uint16_t> delivered_qos2_;   // ids of our QoS 2 messages the broker sent us
+  // Our QoS 2 messages a subscription of ours matches, by PUBLISH id: a broker may route them on
+  // PUBLISH or only on PUBREL (MQTT-4.3.3, methods A and B), so they are owed by the PUBCOMP.
+  std::map<std::uint16_t, Owed> qos2_routed_;
 };
 
 }  // namespace mqttsim::conformance::fuzz

@@ -175,6 +175,37 @@ TEST_CASE("nothing is owed back for a refused subscription, a shared one, or a Q
   CHECK_FALSE(owed.waiting());
 }
 
+TEST_CASE("our QoS 2 message is owed by the PUBCOMP, whether routed on PUBLISH or on PUBREL") {
+  using M = ReplyExpectations::Match;
+  const auto c = protocol::Sender::client;
+  const auto s = protocol::Sender::server;
+  ReplyExpectations owed;
+  owed.on_sent(decoded({0x82, 0x09, 0, 1, 0, 4, 'f', 'z', '/', '#', 2}, c), "");
+  owed.on_received(decoded({0x90, 0x03, 0, 1, 2}, s));
+  owed.next_step();
+  const Bytes qos2{0x34, 0x09, 0, 4, 'f', 'z', '/', 'a', 0, 3, 'r'};
+  const Bytes routed{0x34, 0x09, 0, 4, 'f', 'z', '/', 'a', 0, 1, 'r'};
+  // Method A (MQTT-4.3.3): routed only on PUBREL; the PUBLISH step owes PUBREC alone.
+  owed.on_sent(decoded(qos2, c), "fz/a");
+  CHECK(owed.on_received(decoded({0x50, 0x02, 0, 3}, s)) == M::reply);
+  CHECK_FALSE(owed.waiting());
+  owed.next_step();
+  owed.on_sent(decoded({0x62, 0x02, 0, 3}, c), "");
+  CHECK(owed.on_received(decoded({0x70, 0x02, 0, 3}, s)) == M::reply);
+  CHECK(owed.waiting());
+  CHECK(owed.on_received(decoded(routed, s)) == M::awaited);  // never steers
+  CHECK_FALSE(owed.waiting());
+  owed.next_step();
+  // Method B: routed at once; then PUBREL owes PUBCOMP only.
+  const Bytes again{0x34, 0x09, 0, 4, 'f', 'z', '/', 'a', 0, 4, 'r'};
+  owed.on_sent(decoded(again, c), "fz/a");
+  CHECK(owed.on_received(decoded(routed, s)) == M::awaited);
+  owed.next_step();
+  owed.on_sent(decoded({0x62, 0x02, 0, 4}, c), "");
+  CHECK(owed.on_received(decoded({0x70, 0x02, 0, 4}, s)) == M::reply);
+  CHECK_FALSE(owed.waiting());
+}
+
 TEST_CASE("forked seeds differ by stream and by index, and repeat for the same pair") {
   CHECK(fork_seed(1, 2, 3) == fork_seed(1, 2, 3));
   CHECK(fork_seed(1, 2, 3) != fork_seed(1, 2, 4));
