@@ -65,7 +65,7 @@ int save_findings(const conformance::fuzz::FuzzResult& result, const FuzzArgs& a
     }
     std::cout << "finding " << n << (f.known.empty() ? "" : " (known deviation)") << ": "
               << f.signature << " (" << f.repeats + 1 << " cases): " << f.detail
-              << (f.minimised ? "\n  " + f.minimise_note : "")
+              << (f.minimise_note.empty() ? "" : "\n  " + f.minimise_note)
               << "\n  replay: mqttsim fuzz --replay " << shown << " " << args.url << "\n";
   }
   return kExitOk;
@@ -108,9 +108,7 @@ void minimise_findings(conformance::fuzz::FuzzResult& result, conformance::Targe
              : m.note.empty() ? ""
                               : " (" + m.note + ")");
     std::cerr << "mqttsim fuzz: finding " << f.signature << ": " << note.str() << "\n";
-    if (m.attempts == 0 || m.input.steps.empty()) continue;
-    const bool reproduced = m.finding.kind == f.kind && m.finding.rule == f.rule;
-    if (!reproduced) {
+    if (!m.reproduced) {
       f.minimise_note = "not minimised: " + m.note;
       continue;
     }

@@ -131,6 +131,7 @@ struct Minimised {
   FuzzInput input;           // the smallest input found that still reproduces the finding
   Finding finding;           // as that input reproduces it (its transcript)
   std::size_t attempts = 0;  // replays spent
+  bool reproduced = false;   // the original input reproduced the finding at all
   bool complete = false;     // 1-minimal: no single chunk of steps or body bytes can go
   std::string note;          // why it stopped early, if it did
 };

@@ -199,7 +199,7 @@ reports::ConformanceReport to_report(const FuzzResult& result, const FuzzOptions
     c.verdict = reports::Verdict::fail;
     c.reason = f.signature + ": " + f.detail +
                (f.repeats ? " (" + std::to_string(f.repeats) + " more cases like it)" : "");
-    if (f.minimised) c.reason += "; " + f.minimise_note;
+    if (!f.minimise_note.empty()) c.reason += "; " + f.minimise_note;
     if (!f.known.empty()) c.reason += "; known deviation: " + f.known;
     c.expected =
         "the broker rejects malformed input, keeps serving and forwards nothing it rejects";

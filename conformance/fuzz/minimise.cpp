@@ -30,9 +30,12 @@ class Minimiser {
     std::vector<Step> steps = original_.input.steps;
     if (!test(steps, out)) {
       out.attempts = attempts_;
-      out.note = note_.empty() ? "the finding did not reproduce; not minimised" : note_;
+      out.note = note_.empty() ? "the finding did not reproduce (replay gave " + last_result_ +
+                                     "); not minimised"
+                               : note_;
       return out;
     }
+    out.reproduced = true;
     out.complete = ddmin<Step>(
         steps, [&](const std::vector<Step>& candidate) { return test(candidate, out); });
     // Then the bytes of the rejected packet, when there is one and a single whole packet holds it.
@@ -90,6 +93,7 @@ class Minimiser {
     }
     ++attempts_;
     const auto finding = replay(target_, FuzzInput{options_.version, candidate}, options_);
+    last_result_ = finding ? finding->signature : "no finding";
     if (!finding || finding->kind != original_.kind || finding->rule != original_.rule) {
       return false;
     }
@@ -142,6 +146,7 @@ class Minimiser {
   std::size_t attempts_ = 0;
   bool stopped_ = false;
   std::string note_;
+  std::string last_result_;  // what the last replay found, for the note
 };
 
 }  // namespace
