@@ -358,6 +358,7 @@ CaseRun Executor::run_case(const NextStep& next, bool keep_timing, std::uint64_t
              "not judged: a message got through after a rejection a broker may tolerate", {});
       } else {
         run.finding = judge_forwarded(*unexplained, run);
+        if (unexplained->malformed) run.reply_rule = unexplained->rule;
         note(run, "note", run.finding->detail, {});
       }
     }
@@ -371,6 +372,12 @@ CaseRun Executor::run_case(const NextStep& next, bool keep_timing, std::uint64_t
     }
     run.finding->signature = finding_kind_name(run.finding->kind) + " " + cause;
     if (run.rejected_step) run.finding->rule = run.rejected_rule;
+    if (run.finding->kind == FindingKind::malformed_reply) {
+      // What the broker's bytes break names it, not what we sent: a broker that stored a bad
+      // message (retained) sends it again in later cases whatever they contain.
+      run.finding->signature = "malformed-reply from the broker [" + run.reply_rule + "]";
+      run.finding->rule = run.reply_rule;
+    }
     run.finding->rejected_step = run.rejected_step;
     run.finding->case_index = case_index;
     run.finding->input = FuzzInput{options_.version, run.sent};
@@ -454,14 +461,15 @@ std::optional<Executor::Unexplained> Executor::check_observer(const std::string&
       }
       const std::pair<std::string, std::string> key{topic, text(pub->payload)};
       if (found || allowed_.count(key) || allowed_before_.count(key)) return;
-      found = Unexplained{false, key.first, key.second, ""};
+      found = Unexplained{false, key.first, key.second, "", ""};
     });
     if (!ok) {
       observer_.reset();
       return Unexplained{true, "", "",
                          "the broker sent the # observer bytes our strict decoder rejects: " +
                              reader.error().reason + " [" + std::string(reader.error().spec_ref) +
-                             "]"};
+                             "]",
+                         std::string(reader.error().spec_ref)};
     }
   }
   return found;

@@ -35,6 +35,7 @@ struct CaseRun {
   // needed: MQTT-1.5.5-1 binds the sender), so what the broker forwards after it is not judged.
   bool rejection_tolerable = false;
   std::uint32_t reply_timeouts = 0;  // steps whose owed replies did not all come in time
+  std::string reply_rule;            // a malformed reply: the statement the broker's bytes break
 };
 
 // Supplies step `index` given the broker's last reply; nullopt ends the case.
@@ -75,6 +76,7 @@ class Executor {
     std::string topic;
     std::string payload;
     std::string detail;
+    std::string rule;  // malformed: the statement the broker's bytes break
   };
   std::optional<Unexplained> check_observer(const std::string& probe_prefix);
   Finding judge_forwarded(const Unexplained& u, const CaseRun& run) const;

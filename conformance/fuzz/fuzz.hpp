@@ -43,7 +43,8 @@ struct Finding {
   // "forwarded after PUBLISH c06 [MQTT-3.3.1-2]" names the first packet our decoder rejected.
   std::string signature;
   // The statement our strict decoder names for the first packet it rejected in the case (empty
-  // when it rejected none), and that packet's step: with the kind, what known lists match on.
+  // when it rejected none; for a malformed-reply, the statement the broker's bytes break), and
+  // the rejected packet's step: with the kind, what known lists match on.
   std::string rule;
   std::optional<std::size_t> rejected_step;
   std::uint64_t case_index = 0;
@@ -58,9 +59,9 @@ struct Finding {
 };
 
 // A known-deviation list (profiles/BROKER.fuzz.known): one "KIND RULE  # why" per line. A
-// finding matches a line when its kind and its rule (the statement our strict decoder names for
-// the first packet it rejected) are both equal: neither depends on the seed or on which of the
-// generator's paths produced the packet. Crashes and hangs cannot be listed.
+// finding matches a line when its kind and its rule (Finding::rule) are both equal: neither
+// depends on the seed or on which of the generator's paths produced the packet. Crashes and
+// hangs cannot be listed.
 struct KnownDeviations {
   std::map<std::pair<std::string, std::string>, std::string> lines;  // (kind, rule) -> where
 };
