@@ -326,6 +326,7 @@ bool Executor::take_replies(const Bytes& bytes, CaseRun& run, ReplyState* state)
   });
   note(run, "received", ok ? last : "malformed: " + replies.error().reason, bytes);
   if (!ok) {
+    run.reply_rule = std::string(replies.error().spec_ref);
     run.finding =
         make_finding(FindingKind::malformed_reply,
                      "the broker sent bytes our strict decoder rejects: " + replies.error().reason +
