@@ -10,7 +10,8 @@
    cases.log (a digest of every case's bytes); another seed writes another.
 4. When mosquitto is installed: short runs per MQTT version and two seeds exit 0 with
    --known profiles/mosquitto.fuzz.known (every finding is a hand-checked deviation, never a crash
-   or hang); and a short run over TLS (a throwaway CA made with openssl) completes the same way.
+   or hang); two 400-case runs with one seed give the same cases.log; and a short run over TLS
+   (a throwaway CA made with openssl) completes the same way.
 """
 import json
 import os
@@ -213,6 +214,21 @@ def mosquitto_short_runs(work):
             check(cases > 100, f"mosquitto {version} seed {seed}: {cases} cases ran")
 
 
+def mosquitto_same_seed_same_cases(work):
+    logs = []
+    for run in range(2):
+        proc, port = start_mosquitto(work)
+        try:
+            out = work / f"mosquitto-repeat-{run}"
+            fuzz(port, out, "--mqtt", "5", "--seed", "3", "--cases", "400", "--time", "120",
+                 "--minimise-s", "0")
+        finally:
+            stop(proc)
+        logs.append(case_log(out))
+    check(len(logs[0]) == 401 and logs[0] == logs[1],
+          f"mosquitto 5: seed 3 twice gives the same 400 case digests: {logs[0][-1]}")
+
+
 def make_certificates(work):
     """A throwaway CA and a server certificate for localhost, readable by mosquitto's user."""
     tls = lambda *a: subprocess.run(a, check=True, capture_output=True, cwd=work)
@@ -254,6 +270,7 @@ def main():
         same_seed_same_cases(work)
         if shutil.which("mosquitto"):
             mosquitto_short_runs(work)
+            mosquitto_same_seed_same_cases(work)
             mosquitto_over_tls(work)
         else:
             print("skip mosquitto: not installed")
