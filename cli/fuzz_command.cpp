@@ -216,13 +216,15 @@ void add_fuzz_command(CLI::App& app, int& exit_code) {
       "fuzz", "Fuzz a broker over TCP or TLS: crashes, hangs, forwarded malformed input");
   cmd->add_option("url", args->url, "tcp://HOST:PORT or tls://HOST:PORT")->required();
   cmd->add_option("--mqtt", args->mqtt, "3.1.1 or 5 (default 3.1.1)");
-  cmd->add_option("--time", args->time_s, "seconds to fuzz (default 60)");
+  CLI::Option* time = cmd->add_option(
+      "--time", args->time_s, "seconds to fuzz (default 60; with --cases, no limit unless given)");
   cmd->add_option("--seed", args->seed, "the run's seed (default 1)");
   cmd->add_option("--out", args->out_dir, "report directory (default fuzz-report)");
   cmd->add_option("--replay", args->replay_file, "run one saved finding (findings/*.json) again")
       ->check(CLI::ExistingFile);
   cmd->add_option("--cases,--max-cases", args->max_cases,
-                  "run exactly this many cases (unless --time ends first); default: no limit");
+                  "run exactly this many cases (the exact-repeat mode; a --time given may end "
+                  "it first); default: no limit");
   cmd->add_option("--reply-ms", args->reply_ms,
                   "how long a step waits for the replies the broker owes for it (500)");
   cmd->add_option("--settle-ms", args->settle_ms, "quiet time after a case's last step (15)");
@@ -239,7 +241,11 @@ void add_fuzz_command(CLI::App& app, int& exit_code) {
   cmd->add_option("--key", args->tls.key_file, "TLS: client private key (PEM)")
       ->check(CLI::ExistingFile);
   cmd->add_flag("--insecure", args->tls.insecure, "TLS: do not verify the broker's certificate");
-  cmd->callback([args, &exit_code] { exit_code = run_fuzz_command(*args); });
+  cmd->callback([args, time, &exit_code] {
+    // --cases alone is the exact-repeat mode: the count, not the clock, ends the run.
+    if (args->max_cases > 0 && time->count() == 0) args->time_s = 1e12;
+    exit_code = run_fuzz_command(*args);
+  });
 }
 
 }  // namespace mqttsim::cli
