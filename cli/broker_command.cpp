@@ -63,7 +63,7 @@ void add_broker_command(CLI::App& app, int& exit_code) {
   cmd->add_flag("--log", args->log, "Log connections and protocol violations on stderr");
   // Test only, hidden from --help: a deliberate fault for the fuzzer's own tests.
   cmd->add_option("--test-fault", args->test_fault,
-                  "test only: stop-on-qos3-publish or stall-on-qos3-publish")
+                  "test only: stop-, restart- or stall-on-qos3-publish")
       ->group("");
   cmd->callback([args, &exit_code] { exit_code = run_broker(*args); });
 }

@@ -35,16 +35,12 @@ class Server {
         core_(options.config),
         acceptor_(io),
         timer_(io),
+        timer_restart_(io),
         signals_(io, SIGINT, SIGTERM),
         start_(std::chrono::steady_clock::now()) {}
 
   bool listen() {
-    asio::error_code ec;
-    const tcp::endpoint endpoint(asio::ip::make_address(options_.host, ec), options_.port);
-    if (!ec) acceptor_.open(endpoint.protocol(), ec);
-    if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
-    if (!ec) acceptor_.bind(endpoint, ec);
-    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    asio::error_code ec = open_acceptor(options_.port);
     if (ec) {
       std::cerr << "mqttsim broker: cannot listen on " << options_.host << ":" << options_.port
                 << ": " << ec.message() << "\n";
@@ -57,6 +53,16 @@ class Server {
   }
 
  private:
+  asio::error_code open_acceptor(std::uint16_t port) {
+    asio::error_code ec;
+    const tcp::endpoint endpoint(asio::ip::make_address(options_.host, ec), port);
+    if (!ec) acceptor_.open(endpoint.protocol(), ec);
+    if (!ec) acceptor_.set_option(tcp::acceptor::reuse_address(true), ec);
+    if (!ec) acceptor_.bind(endpoint, ec);
+    if (!ec) acceptor_.listen(asio::socket_base::max_listen_connections, ec);
+    return ec;
+  }
+
   TimeNs now() const {
     return std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() -
                                                                 start_)
@@ -181,10 +187,18 @@ class Server {
       return;
     }
     asio::error_code ignored;
+    const std::uint16_t port = acceptor_.local_endpoint(ignored).port();
     acceptor_.close(ignored);
     std::vector<ConnectionId> ids;
     for (const auto& [id, peer] : peers_) ids.push_back(id);
     for (const ConnectionId id : ids) drop(id);
+    if (options_.test_fault != "restart-on-qos3-publish") return;
+    // A supervised broker comes back: the same port listens again a second later.
+    timer_restart_.expires_after(std::chrono::seconds(1));
+    timer_restart_.async_wait([this, port](const asio::error_code& ec) {
+      if (ec || open_acceptor(port)) return;
+      accept();
+    });
   }
 
   void stop() {
@@ -193,6 +207,7 @@ class Server {
     core_.shutdown(now());
     settle();
     timer_.cancel();
+    timer_restart_.cancel();
     // Give the final DISCONNECTs a moment to be written, then end the loop.
     auto grace = std::make_shared<asio::steady_timer>(io_, std::chrono::milliseconds(200));
     grace->async_wait([this, grace](const asio::error_code&) { io_.stop(); });
@@ -203,6 +218,7 @@ class Server {
   protocol::BrokerCore core_;
   tcp::acceptor acceptor_;
   asio::steady_timer timer_;
+  asio::steady_timer timer_restart_;  // test fault "restart-on-qos3-publish"
   asio::signal_set signals_;
   std::chrono::steady_clock::time_point start_;
   std::map<ConnectionId, std::unique_ptr<Peer>> peers_;
@@ -214,7 +230,8 @@ class Server {
 }  // namespace
 
 bool is_test_fault(const std::string& name) {
-  return name == "stop-on-qos3-publish" || name == "stall-on-qos3-publish";
+  return name == "stop-on-qos3-publish" || name == "stall-on-qos3-publish" ||
+         name == "restart-on-qos3-publish";
 }
 
 int run_tcp_broker(const TcpBrokerOptions& options) {

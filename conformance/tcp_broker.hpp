@@ -19,7 +19,9 @@ struct TcpBrokerOptions {
   bool log_events = false;  // one line per broker event on stderr
   // Test only (the fuzzer's own tests): a deliberate fault after a PUBLISH with QoS 3
   // (MQTT-3.3.1-4). "stop-on-qos3-publish" closes the listener and every connection, as a
-  // crashed broker would; "stall-on-qos3-publish" stops reading anything, as a hung one would.
+  // crashed broker would; "restart-on-qos3-publish" does the same and listens again a second
+  // later, as a supervised broker would; "stall-on-qos3-publish" stops reading anything, as a
+  // hung one would.
   std::string test_fault;
 };
 

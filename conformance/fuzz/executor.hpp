@@ -3,6 +3,7 @@
 // (connect, subscribe, publish, receive) after each case tells a crash or a hang.
 #pragma once
 
+#include <chrono>
 #include <deque>
 #include <functional>
 #include <map>
@@ -13,6 +14,7 @@
 #include <utility>
 #include <vector>
 
+#include "conformance/fuzz/expect.hpp"
 #include "conformance/fuzz/fuzz.hpp"
 #include "conformance/fuzz/generator.hpp"
 
@@ -29,6 +31,11 @@ struct CaseRun {
   std::optional<std::size_t> rejected_step;
   std::string rejected_rule;
   std::string rejected_reason;
+  // The rejection is one a receiver may tolerate (a Variable Byte Integer in more bytes than
+  // needed: MQTT-1.5.5-1 binds the sender), so what the broker forwards after it is not judged.
+  bool rejection_tolerable = false;
+  std::uint32_t reply_timeouts = 0;  // steps whose owed replies did not all come in time
+  std::string reply_rule;            // a malformed reply: the statement the broker's bytes break
 };
 
 // Supplies step `index` given the broker's last reply; nullopt ends the case.
@@ -50,6 +57,8 @@ class Executor {
 
   // Probes again after a finding: true when the broker serves (the run may go on).
   bool broker_serves();
+  // Probes until the broker serves or `deadline` passes (a crashed broker being restarted).
+  bool serves_until(std::chrono::steady_clock::time_point deadline);
 
  private:
   struct Probe {
@@ -59,12 +68,15 @@ class Executor {
   };
   Probe probe(std::uint64_t case_index);
   void send_steps(const NextStep& next, bool keep_timing, CaseRun& run);
+  ReplyState await_owed(LinkId link, CaseRun& run);
+  bool take_replies(const Bytes& bytes, CaseRun& run, ReplyState* state);
   // A message on the observer that no accepted packet explains, or malformed observer bytes.
   struct Unexplained {
     bool malformed = false;
     std::string topic;
     std::string payload;
     std::string detail;
+    std::string rule;  // malformed: the statement the broker's bytes break
   };
   std::optional<Unexplained> check_observer(const std::string& probe_prefix);
   Finding judge_forwarded(const Unexplained& u, const CaseRun& run) const;
@@ -84,6 +96,8 @@ class Executor {
   std::set<std::pair<std::string, std::string>> allowed_before_;
   std::unique_ptr<struct StreamReader> sent_decoder_;
   std::unique_ptr<struct StreamReader> observer_decoder_;
+  std::unique_ptr<struct StreamReader> replies_;  // the fuzzed connection's replies
+  ReplyExpectations expectations_;
   std::map<std::uint16_t, std::string> aliases_;  // 5.0 topic aliases of this case
   std::string run_tag_;  // makes the probe's and observer's client ids unique to the run
 };

@@ -17,6 +17,16 @@ namespace {
 using Clock = std::chrono::steady_clock;
 constexpr std::size_t kMaxCorpus = 256;
 constexpr std::size_t kMaxSteps = 8;
+constexpr std::uint64_t kLoopStream = 0x6C6F6F70;  // "loop"
+constexpr std::uint64_t kFnvOffset = 0xCBF29CE484222325ULL;
+
+std::uint64_t fnv(std::uint64_t h, std::uint64_t word) {
+  for (int i = 0; i < 8; ++i) {
+    h ^= (word >> (8 * i)) & 0xFF;
+    h *= 0x100000001B3ULL;
+  }
+  return h;
+}
 
 std::string type_of(const Bytes& bytes) {
   if (bytes.empty()) return "empty";
@@ -32,10 +42,7 @@ std::string class_of(const std::string& label) {
 class Loop {
  public:
   Loop(Target& target, const FuzzOptions& options)
-      : options_(options),
-        executor_(target, options),
-        gen_(options.version, options.seed),
-        loop_rng_(options.seed ^ 0x6C6F6F70ULL) {}
+      : options_(options), executor_(target, options), gen_(options.version, options.seed) {}
 
   FuzzResult run() {
     start_ = Clock::now();
@@ -45,10 +52,12 @@ class Loop {
       run_one(seed, 0);
     }
     while (!done()) {
-      // Three draws per case whatever is chosen, so the choices of later cases stay aligned.
-      const bool from_corpus = loop_rng_.chance(30);
-      const std::uint64_t which = loop_rng_.next();
-      const std::uint64_t cut = loop_rng_.next();
+      // The loop's choice for this case comes from its own stream forked by the case number:
+      // nothing an earlier case did shifts it.
+      Prng loop_rng(fork_seed(options_.seed, kLoopStream, result_.stats.cases));
+      const bool from_corpus = loop_rng.chance(30);
+      const std::uint64_t which = loop_rng.next();
+      const std::uint64_t cut = loop_rng.next();
       if (from_corpus && !corpus_.empty()) {
         const std::vector<Step>& base = corpus_[which % corpus_.size()];
         run_one(base, 1 + cut % base.size());
@@ -59,6 +68,9 @@ class Loop {
     result_.stats.duration_s = elapsed_s();
     result_.stats.state_transitions = transitions_.size();
     result_.stats.corpus_size = corpus_.size();
+    result_.run_digest = kFnvOffset;
+    for (const CaseDigest& c : result_.case_log)
+      result_.run_digest = fnv(result_.run_digest, c.digest);
     progress(true);
     return std::move(result_);
   }
@@ -84,7 +96,10 @@ class Loop {
     };
     CaseRun run = executor_.run_case(next, false, result_.stats.cases);
     ++result_.stats.cases;
+    result_.case_log.push_back({case_digest(run.sent), static_cast<std::uint32_t>(run.sent.size()),
+                                run.states.empty() ? "none" : run.states.back().name});
     learn(run);
+    result_.stats.reply_timeouts += run.reply_timeouts;
     if (run.finding) {
       const auto [it, fresh] =
           by_signature_.emplace(run.finding->signature, result_.findings.size());
@@ -128,14 +143,14 @@ class Loop {
     line << std::fixed << "fuzz " << elapsed_s() << " s: " << result_.stats.cases << " cases, "
          << static_cast<double>(result_.stats.cases) / std::max(elapsed_s(), 1e-3) << " cases/s, "
          << result_.findings.size() << " findings, coverage " << coverage_line(result_.stats)
-         << ", " << transitions_.size() << " transitions";
+         << ", " << transitions_.size() << " transitions, " << result_.stats.reply_timeouts
+         << " reply timeouts";
     options_.on_progress(line.str());
   }
 
   FuzzOptions options_;
   Executor executor_;
   Generator gen_;
-  Prng loop_rng_;  // the loop's own choices (corpus or not), apart from the packets'
   FuzzResult result_;
   std::vector<std::vector<Step>> corpus_;
   std::set<std::string> transitions_;
@@ -160,6 +175,26 @@ std::string finding_kind_name(FindingKind kind) {
       return "malformed-reply";
   }
   return "unknown";
+}
+
+std::uint64_t case_digest(const std::vector<Step>& steps) {
+  std::uint64_t h = kFnvOffset;
+  for (const Step& s : steps) {
+    h = fnv(h, s.bytes.size());
+    for (const std::uint8_t b : s.bytes) {
+      h ^= b;
+      h *= 0x100000001B3ULL;
+    }
+  }
+  return h;
+}
+
+std::string digest_hex(std::uint64_t digest) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out(16, '0');
+  for (int i = 15; i >= 0; --i, digest >>= 4)
+    out[static_cast<std::size_t>(i)] = kDigits[digest & 15];
+  return out;
 }
 
 std::string coverage_line(const FuzzStats& stats) {

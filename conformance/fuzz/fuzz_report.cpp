@@ -3,6 +3,10 @@
 // set named "fuzz".
 #include <nlohmann/json.hpp>
 
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
 #include "conformance/fuzz/fuzz.hpp"
 #include "conformance/suite/suite.hpp"
 #include "protocol/utf8.hpp"
@@ -106,6 +110,54 @@ std::optional<FuzzInput> input_from_json(const std::string& text, std::string& e
   }
 }
 
+std::optional<KnownDeviations> load_known(const std::string& path, std::string& error) {
+  std::ifstream in(path);
+  if (!in) {
+    error = "cannot read " + path;
+    return std::nullopt;
+  }
+  KnownDeviations known;
+  std::string line;
+  for (std::size_t number = 1; std::getline(in, line); ++number) {
+    const std::string why = line.find('#') == std::string::npos ? "" : line.substr(line.find('#'));
+    line = line.substr(0, line.find('#'));
+    std::istringstream fields(line);
+    std::string kind;
+    if (!(fields >> kind)) continue;
+    std::string rule;
+    std::getline(fields >> std::ws, rule);
+    while (!rule.empty() && std::isspace(static_cast<unsigned char>(rule.back()))) rule.pop_back();
+    const std::string where = path + ":" + std::to_string(number);
+    if (kind == "crash" || kind == "hang") {
+      error = where + ": a crash or a hang is never a known deviation";
+      return std::nullopt;
+    }
+    if (kind != "forwarded" && kind != "tolerated" && kind != "malformed-reply") {
+      error = where + ": unknown finding kind " + kind;
+      return std::nullopt;
+    }
+    if (rule.empty()) {
+      error = where + ": a line needs a kind and a rule";
+      return std::nullopt;
+    }
+    known.lines[{kind, rule}] = where + (why.empty() ? "" : "  " + why);
+  }
+  return known;
+}
+
+std::size_t mark_known(const KnownDeviations& known, std::vector<Finding>& findings) {
+  std::size_t unknown = 0;
+  for (Finding& f : findings) {
+    const auto it = known.lines.find({finding_kind_name(f.kind), f.rule});
+    if (it == known.lines.end() || f.rule.empty()) {
+      ++unknown;
+    } else {
+      f.known = it->second;
+    }
+  }
+  return unknown;
+}
+
 reports::ConformanceReport to_report(const FuzzResult& result, const FuzzOptions& options,
                                      const std::string& target, const std::string& started_utc) {
   reports::ConformanceReport report;
@@ -126,6 +178,8 @@ reports::ConformanceReport to_report(const FuzzResult& result, const FuzzOptions
   add("coverage", coverage_line(result.stats));
   add("state transitions", std::to_string(result.stats.state_transitions));
   add("corpus", std::to_string(result.stats.corpus_size));
+  add("run digest", digest_hex(result.run_digest));
+  add("reply timeouts", std::to_string(result.stats.reply_timeouts));
   if (result.target_down) add("note", "the run stopped early: the broker no longer serves");
   for (const auto& [type, row] : result.stats.coverage) {
     std::string cells;
@@ -138,12 +192,15 @@ reports::ConformanceReport to_report(const FuzzResult& result, const FuzzOptions
   for (const Finding& f : result.findings) {
     reports::CaseResult c;
     c.id = "fuzz." + finding_kind_name(f.kind) + "." + std::to_string(++n);
-    c.title = "fuzz case " + std::to_string(f.case_index) + ": " + finding_kind_name(f.kind);
+    c.title = "fuzz case " + std::to_string(f.case_index) + ": " + finding_kind_name(f.kind) +
+              (f.known.empty() ? "" : " (known deviation)");
     c.area = "fuzz";
     c.mqtt_version = v;
     c.verdict = reports::Verdict::fail;
     c.reason = f.signature + ": " + f.detail +
                (f.repeats ? " (" + std::to_string(f.repeats) + " more cases like it)" : "");
+    if (!f.minimise_note.empty()) c.reason += "; " + f.minimise_note;
+    if (!f.known.empty()) c.reason += "; known deviation: " + f.known;
     c.expected =
         "the broker rejects malformed input, keeps serving and forwards nothing it rejects";
     c.reason = utf8_safe(c.reason);

@@ -55,6 +55,15 @@ std::uint32_t Prng::below(std::uint32_t n) {
   return static_cast<std::uint32_t>(((next() >> 32) * n) >> 32);
 }
 
+std::uint64_t fork_seed(std::uint64_t seed, std::uint64_t stream, std::uint64_t index) {
+  std::uint64_t x = seed;
+  std::uint64_t h = splitmix(x);
+  x = h ^ stream;
+  h = splitmix(x);
+  x = h ^ index;
+  return splitmix(x);
+}
+
 Bytes varint(std::uint32_t n) {
   Bytes out;
   do {
@@ -70,7 +79,7 @@ Generator::Generator(protocol::Version version, std::uint64_t seed)
     : version_(version), seed_(seed), rng_(seed) {}
 
 void Generator::begin_case(std::uint64_t index) {
-  rng_ = Prng(seed_ ^ (index * 0x9E3779B97F4A7C15ULL));
+  rng_ = Prng(fork_seed(seed_, 0x63617365 /* "case" */, index));
   next_id_ = 1;
   qos2_ids_.clear();
   last_qos2_publish_.clear();
@@ -119,8 +128,12 @@ Bytes Generator::connect_bytes(bool will_delay_abuse) {
   Bytes payload = str("fz-" + std::to_string(rng_.below(1000000)));
   const bool will = will_delay_abuse || rng_.chance(30);
   if (will) {
-    const std::uint8_t qos = static_cast<std::uint8_t>(rng_.below(3));
-    flags = static_cast<std::uint8_t>(flags | 0x04 | (qos << 3) | (rng_.chance(20) ? 0x20 : 0));
+    // A retained Will is QoS 0, as is a retained PUBLISH below: retained QoS 1/2 messages pile
+    // up over a run and, sent unacknowledged on every SUBSCRIBE, fill the broker's inflight
+    // window, so that the messages a step is owed stop coming.
+    const bool retain = rng_.chance(20);
+    const std::uint8_t qos = retain ? 0 : static_cast<std::uint8_t>(rng_.below(3));
+    flags = static_cast<std::uint8_t>(flags | 0x04 | (qos << 3) | (retain ? 0x20 : 0));
     Bytes will_props;
     if (v5()) {
       will_props = will_delay_abuse ? Bytes{0x18, 0, 0, 0x0E, 0x10} : Bytes{};
@@ -179,14 +192,15 @@ Step Generator::first_packet() {
 Step Generator::valid_packet() {
   const std::uint32_t pick = rng_.below(10);
   if (pick < 5) {
-    const std::uint8_t qos = static_cast<std::uint8_t>(rng_.below(3));
+    const bool retain = rng_.chance(10);
+    const std::uint8_t qos = retain ? 0 : static_cast<std::uint8_t>(rng_.below(3));
     const std::uint16_t id = packet_id();
     // Unique payloads: the `#` observer tells each forwarded message apart.
     const std::string tag = "p" + std::to_string(++payload_counter_) + "-";
     Bytes payload(tag.begin(), tag.end());
     payload.resize(payload.size() + rng_.below(20),
                    static_cast<std::uint8_t>('a' + rng_.below(26)));
-    Bytes p = publish_bytes(qos, false, rng_.chance(10), topic(), id, valid_props(3), payload);
+    Bytes p = publish_bytes(qos, false, retain, topic(), id, valid_props(3), payload);
     if (qos == 2) {
       qos2_ids_.push_back(id);
       last_qos2_publish_ = p;

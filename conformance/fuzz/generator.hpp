@@ -27,6 +27,10 @@ class Prng {
   std::uint64_t s_[4];
 };
 
+// A seed for stream `stream`, item `index`, of a run seeded with `seed` (splitmix64 mixing):
+// independent streams, so that one case's draws cannot shift another's.
+std::uint64_t fork_seed(std::uint64_t seed, std::uint64_t stream, std::uint64_t index);
+
 // What the broker's last answer says about the session: AFLNet's "response code as state".
 struct ReplyState {
   std::string name = "start";  // "CONNACK:00", "PUBREC", "PUBLISH:q1", "none", "closed", ...

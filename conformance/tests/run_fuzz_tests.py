@@ -4,13 +4,18 @@
 1. A deliberately faulty target: `mqttsim broker --test-fault stop-on-qos3-publish` (and
    stall-on-qos3-publish). The fuzzer must report a crash (a hang), save it as a replay file, and
    `--replay` must reproduce it on a fresh faulty broker and not on a healthy one.
-2. When mosquitto is installed: a short run per MQTT version reports no crash or hang, and every
-   other finding is one of mosquitto's deviations checked by hand (profiles/mosquitto.fuzz.known).
+2. Minimisation: with restart-on-qos3-publish (a crash the broker comes back from), the crash is
+   minimised against the live broker; the minimised input is smaller and still replays.
+3. Reproducibility: two runs with one seed against a fresh `mqttsim broker` write the same
+   cases.log (a digest of every case's bytes); another seed writes another.
+4. When mosquitto is installed: short runs per MQTT version and two seeds exit 0 with
+   --known profiles/mosquitto.fuzz.known (every finding is a hand-checked deviation, never a crash
+   or hang); two 400-case runs with one seed give the same cases.log; and a short run over TLS
+   (a throwaway CA made with openssl) completes the same way.
 """
 import json
 import os
 import pathlib
-import re
 import shutil
 import socket
 import subprocess
@@ -65,8 +70,10 @@ def stop(proc):
         proc.wait()
 
 
-def fuzz(port, out, *extra):
-    cmd = [MQTTSIM, "fuzz", f"tcp://127.0.0.1:{port}", "--out", str(out), "--seed", "1", *extra]
+def fuzz(port, out, *extra, url=None):
+    cmd = [MQTTSIM, "fuzz", url or f"tcp://127.0.0.1:{port}", "--out", str(out), *extra]
+    if "--seed" not in extra:
+        cmd += ["--seed", "1"]
     return subprocess.run(cmd, capture_output=True, text=True, timeout=300)
 
 
@@ -79,7 +86,7 @@ def faulty_target(work, fault, kind):
     proc, port = start_broker(fault)
     try:
         out = work / fault
-        run = fuzz(port, out, "--time", "10", "--probe-ms", "500")
+        run = fuzz(port, out, "--time", "10", "--probe-ms", "500", "--minimise-s", "0")
     finally:
         stop(proc)
     check(run.returncode == 1, f"{fault}: fuzz exits 1 on a finding (got {run.returncode})")
@@ -111,47 +118,147 @@ def faulty_target(work, fault, kind):
           f"{fault}: --replay finds nothing on a healthy broker: {healthy.stdout.strip()}")
 
 
-def known_mosquitto():
-    known = set()
-    for line in (HERE / "profiles" / "mosquitto.fuzz.known").read_text().splitlines():
-        line = line.split("#", 1)[0].strip()
-        if line:
-            kind, rule = line.split(None, 1)
-            known.add((kind, rule.strip()))
-    return known
+def minimised_crash(work):
+    fault = "restart-on-qos3-publish"
+    proc, port = start_broker(fault)
+    try:
+        out = work / fault
+        run = fuzz(port, out, "--time", "6", "--probe-ms", "500", "--minimise-s", "30")
+    finally:
+        stop(proc)
+    check(run.returncode == 1, f"{fault}: fuzz exits 1 on the crash (got {run.returncode})")
+    original = sorted((out / "findings").glob("*-crash.json"))
+    smaller = sorted((out / "findings").glob("*-crash.min.json"))
+    check(len(original) == 1 and len(smaller) == 1,
+          f"{fault}: the original and the minimised input are saved: {original} {smaller}")
+    if not (original and smaller):
+        print(run.stdout, run.stderr)
+        return
+    size = lambda path: (len(json.loads(path.read_text())["steps"]),
+                         sum(len(s["hex"]) // 2 for s in json.loads(path.read_text())["steps"]))
+    check(size(smaller[0]) < size(original[0]),
+          f"{fault}: minimised {size(original[0])} -> {size(smaller[0])} (steps, bytes)")
+    report = json.loads((out / "report.json").read_text())
+    failed = [c for c in report["cases"] if c["verdict"] == "fail"]
+    check(failed and "minimised from" in failed[0]["reason"],
+          f"{fault}: the report shows the minimised finding: {failed[0]['reason'] if failed else ''}")
+    proc, port = start_broker(fault)
+    try:
+        again = replay(port, smaller[0])
+    finally:
+        stop(proc)
+    check(again.returncode == 1 and "reproduced: crash" in again.stdout,
+          f"{fault}: the minimised input replays: {again.stdout.strip()}")
 
 
-def start_mosquitto(work):
+def case_log(out):
+    return (out / "cases.log").read_text().splitlines()[1:]
+
+
+def same_seed_same_cases(work):
+    for version in ("3.1.1", "5"):
+        logs = {}
+        for name, seed in (("a", "1"), ("b", "1"), ("c", "2")):
+            proc, port = start_broker()
+            try:
+                out = work / f"repeat-{version}-{name}"
+                fuzz(port, out, "--mqtt", version, "--seed", seed, "--cases", "300", "--time", "120")
+            finally:
+                stop(proc)
+            logs[name] = case_log(out)
+        check(len(logs["a"]) == 301 and logs["a"] == logs["b"],
+              f"MQTT {version}: seed 1 twice gives the same 300 case digests: {logs['a'][-1]}")
+        check(logs["a"] != logs["c"], f"MQTT {version}: seed 2 gives others: {logs['c'][-1]}")
+
+
+def start_mosquitto(work, tls=False):
     port = free_port()
     conf = work / "mosquitto.conf"
-    conf.write_text(f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n")
+    text = f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
+    if tls:
+        text += "".join(f"{k} {work / v}\n" for k, v in
+                        (("cafile", "ca.crt"), ("certfile", "server.crt"), ("keyfile", "server.key")))
+    conf.write_text(text)
     proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL)
     wait_port(port, proc)
     return proc, port
 
 
+KNOWN = str(HERE / "profiles" / "mosquitto.fuzz.known")
+
+
+def judge_mosquitto_run(name, run, out):
+    check(run.returncode == 0,
+          f"{name}: exit 0, every finding a known deviation ({run.returncode}): "
+          + " | ".join(l for l in run.stdout.splitlines() if l.startswith("finding")
+                       and "known deviation" not in l))
+    report = json.loads((out / "report.json").read_text())
+    kinds = {c["id"].split(".")[1] for c in report["cases"] if c["verdict"] == "fail"}
+    check(not kinds & {"crash", "hang"}, f"{name}: no crash or hang: {kinds}")
+    figures = dict(report["capabilities"][0]["values"])
+    return int(figures["cases"])
+
+
 def mosquitto_short_runs(work):
-    known = known_mosquitto()
     for version in ("3.1.1", "5"):
+        for seed in ("1", "2"):
+            proc, port = start_mosquitto(work)
+            try:
+                out = work / f"mosquitto-{version}-{seed}"
+                run = fuzz(port, out, "--mqtt", version, "--seed", seed, "--time", "8",
+                           "--known", KNOWN, "--minimise-s", "0")
+            finally:
+                stop(proc)
+            cases = judge_mosquitto_run(f"mosquitto {version} seed {seed}", run, out)
+            check(cases > 100, f"mosquitto {version} seed {seed}: {cases} cases ran")
+
+
+def mosquitto_same_seed_same_cases(work):
+    logs = []
+    for run in range(2):
         proc, port = start_mosquitto(work)
         try:
-            out = work / f"mosquitto-{version}"
-            run = fuzz(port, out, "--mqtt", version, "--time", "10")
+            out = work / f"mosquitto-repeat-{run}"
+            fuzz(port, out, "--mqtt", "5", "--seed", "3", "--cases", "400", "--time", "120",
+                 "--minimise-s", "0")
         finally:
             stop(proc)
-        check(run.returncode in (0, 1), f"mosquitto {version}: the run completes ({run.returncode})")
-        report = json.loads((out / "report.json").read_text())
-        cases = [c for c in report["cases"] if c["verdict"] == "fail"]
-        for c in cases:
-            signature = c["reason"].split(":", 1)[0]
-            m = re.match(r"(\S+) .*\[(.*)\]$", signature)
-            key = (m.group(1), m.group(2)) if m else (signature, "")
-            check(key in known, f"mosquitto {version}: known deviation {key}")
-        kinds = {c["id"].split(".")[1] for c in cases}
-        check(not kinds & {"crash", "hang"}, f"mosquitto {version}: no crash or hang: {kinds}")
-        figures = dict(report["capabilities"][0]["values"])
-        check(int(figures["cases"]) > 100, f"mosquitto {version}: {figures['cases']} cases ran")
+        logs.append(case_log(out))
+    check(len(logs[0]) == 401 and logs[0] == logs[1],
+          f"mosquitto 5: seed 3 twice gives the same 400 case digests: {logs[0][-1]}")
+
+
+def make_certificates(work):
+    """A throwaway CA and a server certificate for localhost, readable by mosquitto's user."""
+    tls = lambda *a: subprocess.run(a, check=True, capture_output=True, cwd=work)
+    tls("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
+        "ca.crt", "-days", "2", "-subj", "/CN=mqttsim-fuzz-test-ca")
+    tls("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out",
+        "server.csr", "-subj", "/CN=localhost")
+    (work / "ext.cnf").write_text("subjectAltName=DNS:localhost\n")
+    tls("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "ext.cnf")
+    os.chmod(work, 0o755)
+    for f in work.iterdir():
+        os.chmod(f, 0o644)
+    return work / "ca.crt"
+
+
+def mosquitto_over_tls(work):
+    ca = make_certificates(work)
+    proc, port = start_mosquitto(work, tls=True)
+    try:
+        for version in ("3.1.1", "5"):
+            out = work / f"tls-{version}"
+            run = fuzz(port, out, "--mqtt", version, "--time", "5", "--known", KNOWN,
+                       "--minimise-s", "0", "--cafile", str(ca), url=f"tls://localhost:{port}")
+            cases = judge_mosquitto_run(f"mosquitto over TLS {version}", run, out)
+            check(cases > 20, f"mosquitto over TLS {version}: {cases} cases ran")
+        refused = fuzz(port, work / "tls-unverified", "--time", "2", url=f"tls://localhost:{port}")
+        check(refused.returncode != 0, "over TLS without our CA the broker is not trusted")
+    finally:
+        stop(proc)
 
 
 def main():
@@ -159,8 +266,12 @@ def main():
     try:
         faulty_target(work, "stop-on-qos3-publish", "crash")
         faulty_target(work, "stall-on-qos3-publish", "hang")
+        minimised_crash(work)
+        same_seed_same_cases(work)
         if shutil.which("mosquitto"):
             mosquitto_short_runs(work)
+            mosquitto_same_seed_same_cases(work)
+            mosquitto_over_tls(work)
         else:
             print("skip mosquitto: not installed")
     finally:
