@@ -96,9 +96,13 @@ std::vector<Violation> check_qos1_at_least_once(const CheckInput& in);
 //   these lies between them, which take the exactly-once state away from a conforming party:
 //   - a crash of S that lost its client state (the client then breaks MQTT-4.1.0-1 by
 //     resuming a session it no longer holds, and accepts the broker's resend as new);
-//   - a broker crash without persistence, or a new session of the publisher (Session Present 0:
-//     expired, Clean Start): the broker's QoS 2 receiver state is gone, and the publisher
-//     resends what the broker never confirmed as a new message (5.0 §3.2.2.1.1).
+//   - a broker crash without persistence after the earlier copy left the broker (between the
+//     two copies, or just before the earlier one arrived while it was still in flight: S had not
+//     subscribed anew since the crash): the broker forgot it had delivered it. A crash before
+//     the earlier copy was routed excuses nothing, since the broker that sent both knew;
+//   - a new session of the publisher (Session Present 0: expired, Clean Start) after the
+//     publish: the broker's QoS 2 receiver state is gone, and the publisher resends what the
+//     broker never confirmed as a new message (5.0 §3.2.2.1.1).
 std::vector<Violation> check_qos2_exactly_once(const CheckInput& in);
 
 // Ordering (MQTT-4.6.0-6 in 3.1.1 numbering, "Ordered Topic"): a broker sends each subscriber
