@@ -49,9 +49,12 @@ Index::Index(const CheckInput& input) : in(input), ledger(*input.ledger) {
       by_subscriber[all[i].subscriber].push_back(i);
   }
   for (auto& [subscriber, list] : by_subscriber) {
-    std::stable_sort(list.begin(), list.end(), [&](std::uint32_t a, std::uint32_t b) {
+    const auto by_time = [&](std::uint32_t a, std::uint32_t b) {
       return all[a].time_ns < all[b].time_ns;
-    });
+    };
+    if (!std::is_sorted(list.begin(), list.end(), by_time)) {
+      std::stable_sort(list.begin(), list.end(), by_time);
+    }
     Witnesses& w = witnesses_[subscriber];
     const std::size_t n = list.size();
     w.delivery = list;
@@ -86,8 +89,13 @@ const DeliveryRecord* Index::witness(LedgerClient c, TimeNs from, TimeNs until,
   const auto hi = static_cast<std::size_t>(
       std::lower_bound(w.time_ns.begin(), w.time_ns.end(), until) - w.time_ns.begin());
   if (lo >= hi || range_max(w, lo, hi) <= published_after) return nullptr;
-  // One exists: find the first (only on a violation's path, so a scan is fine).
-  for (std::size_t k = lo; k < hi; ++k) {
+  // One exists: find the first (only on a violation's path). It arrived after it was
+  // published, so after `published_after`: the scan starts there.
+  const auto start = static_cast<std::size_t>(
+      std::upper_bound(w.time_ns.begin() + static_cast<std::ptrdiff_t>(lo),
+                       w.time_ns.begin() + static_cast<std::ptrdiff_t>(hi), published_after) -
+      w.time_ns.begin());
+  for (std::size_t k = start; k < hi; ++k) {
     if (w.published_ns[k] > published_after) return &ledger.deliveries()[w.delivery[k]];
   }
   return nullptr;

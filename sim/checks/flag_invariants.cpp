@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
+#include <unordered_map>
 
 #include "protocol/topic.hpp"
 #include "sim/checks/check_index.hpp"
@@ -118,9 +119,10 @@ std::vector<Violation> will_violations(const Index& ix) {
 std::vector<Violation> matching_violations(const Index& ix) {
   const DeliveryLedger& ledger = ix.ledger;
   std::vector<Violation> out;
-  std::map<std::pair<LedgerClient, std::uint32_t>, bool> unmatched_cache;  // a pair's answer
+  // A (subscriber, topic) pair's answer; looked up only, so its order never reaches the output.
+  std::unordered_map<std::uint64_t, bool> unmatched_cache;
   const auto unmatched = [&](LedgerClient subscriber, std::uint32_t topic) {
-    auto [it, fresh] = unmatched_cache.try_emplace({subscriber, topic}, false);
+    auto [it, fresh] = unmatched_cache.try_emplace(std::uint64_t{subscriber} << 32 | topic, false);
     if (fresh) it->second = !ix.ever_matched(subscriber, topic);
     return it->second;
   };

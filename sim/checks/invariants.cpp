@@ -5,7 +5,7 @@
 #include <algorithm>
 #include <map>
 #include <set>
-#include <tuple>
+#include <unordered_map>
 
 #include "sim/checks/check_index.hpp"
 #include "sim/scenario/world.hpp"
@@ -29,22 +29,22 @@ void check_delivered(const Index& ix, MessageKey key, Invariant inv, const std::
                      std::vector<Violation>& out) {
   const DeliveryLedger& ledger = ix.ledger;
   const MessageRecord& r = ledger.message(key);
-  std::map<LedgerClient, std::vector<DeliveryRecord>> copies;  // read only when one is missing
-  bool copies_read = false;
+  // Who received a copy: read from the message's own deliveries (the ledger links them).
+  std::set<LedgerClient> received;
+  for (std::uint32_t i = r.first_delivery; i != nodes::kNoDelivery;
+       i = ledger.deliveries()[i].next_of_message) {
+    if (!ledger.deliveries()[i].retain) received.insert(ledger.deliveries()[i].subscriber);
+  }
   std::set<LedgerClient> reported;
   for (const SubscriptionInterval* s : ix.matching(r.topic)) {
     if (s->granted == QoS::at_most_once || s->from_ns > r.published_ns ||
-        s->until_ns <= r.published_ns || reported.count(s->subscriber) != 0) {
+        s->until_ns <= r.published_ns || received.count(s->subscriber) != 0 ||
+        reported.count(s->subscriber) != 0) {
       continue;
     }
     // The witness: a later-routed QoS >= 1 message S received inside I.
     const DeliveryRecord* witness = ix.witness(s->subscriber, s->from_ns, s->until_ns, r.acked_ns);
     if (witness == nullptr) continue;
-    if (!copies_read) {
-      copies = routed_copies(ledger, key);
-      copies_read = true;
-    }
-    if (copies.count(s->subscriber) != 0) continue;
     reported.insert(s->subscriber);
     out.push_back({inv, rule,
                    ix.describe(key) + " never reached " + ledger.client_name(s->subscriber) +
@@ -54,6 +54,7 @@ void check_delivered(const Index& ix, MessageKey key, Invariant inv, const std::
                    witness->time_ns});
   }
 }
+
 }  // namespace
 
 std::string_view invariant_name(Invariant invariant) {
@@ -199,20 +200,45 @@ std::vector<Violation> qos2_violations(const Index& ix) {
 std::vector<Violation> ordering_violations(const Index& ix) {
   const DeliveryLedger& ledger = ix.ledger;
   std::vector<Violation> out;
-  // First QoS >= 1 copy per (subscriber, message), in arrival order.
-  std::map<std::pair<LedgerClient, MessageKey>, const DeliveryRecord*> first;
-  std::vector<const DeliveryRecord*> firsts;
-  for (const DeliveryRecord& d : ledger.deliveries()) {
-    if (d.retain || d.qos == QoS::at_most_once || ledger.message(d.message).will) continue;
-    if (first.emplace(std::make_pair(d.subscriber, d.message), &d).second) firsts.push_back(&d);
+  // First QoS >= 1 copy per (subscriber, message), in arrival order: marked walking each
+  // message's own deliveries, with the message last seen per subscriber.
+  const auto& all = ledger.deliveries();
+  std::vector<bool> is_first(all.size(), false);
+  std::vector<MessageKey> seen(ledger.client_count(), 0);
+  for (MessageKey key = 1; key <= ledger.message_count(); ++key) {
+    const MessageRecord& r = ledger.message(key);
+    if (r.will || r.qos == QoS::at_most_once) continue;
+    for (std::uint32_t i = r.first_delivery; i != nodes::kNoDelivery; i = all[i].next_of_message) {
+      const DeliveryRecord& d = all[i];
+      if (d.retain || d.qos == QoS::at_most_once || seen.at(d.subscriber) == key) continue;
+      seen[d.subscriber] = key;
+      is_first[i] = true;
+    }
   }
   // Per (subscriber, publisher, topic, QoS): the newest message whose first copy arrived.
-  std::map<std::tuple<LedgerClient, LedgerClient, std::uint32_t, QoS>, const DeliveryRecord*>
-      newest;
+  // Looked up only, never iterated, so the unordered map's order cannot reach the output.
+  struct StreamKey {
+    LedgerClient subscriber, publisher;
+    std::uint32_t topic;
+    QoS qos;
+    bool operator==(const StreamKey&) const = default;
+  };
+  struct StreamHash {
+    std::size_t operator()(const StreamKey& k) const {
+      const std::uint64_t a = std::uint64_t{k.subscriber} << 32 | k.publisher;
+      const std::uint64_t b = std::uint64_t{k.topic} << 2 | static_cast<std::uint64_t>(k.qos);
+      return std::hash<std::uint64_t>{}(a * 0x9E3779B97F4A7C15ULL ^ b);
+    }
+  };
+  std::unordered_map<StreamKey, const DeliveryRecord*, StreamHash> newest;
+  std::vector<const DeliveryRecord*> firsts;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (is_first[i]) firsts.push_back(&all[i]);
+  }
   for (const DeliveryRecord* d : firsts) {
     const MessageRecord& r = ledger.message(d->message);
     if (r.qos == QoS::at_most_once) continue;
-    const DeliveryRecord*& last = newest[{d->subscriber, r.publisher, r.topic, r.qos}];
+    const DeliveryRecord*& last = newest[StreamKey{d->subscriber, r.publisher, r.topic, r.qos}];
     if (last == nullptr || last->message < d->message) {
       last = d;
       continue;
