@@ -67,9 +67,7 @@ Store::Store(const Index& ix) : ix_(ix) {
       c.hi_ns = r.acked_ns;
       c.certain = true;
     }
-    History& h = topics_[r.topic];
-    where_[key] = {r.topic, h.list.size()};
-    h.list.push_back(c);
+    topics_[r.topic].list.push_back(c);
   }
   const auto& crashes = ix.stateless_crashes;
   for (auto& [topic, h] : topics_) {
@@ -83,7 +81,7 @@ Store::Store(const Index& ix) : ix_(ix) {
     TimeNs running_max = 0;
     for (std::size_t k = 0; k < h.list.size(); ++k) {
       Candidate& c = h.list[k];
-      where_[c.key] = {topic, k};
+      where_[c.key] = {topic, k};  // after the sort: positions are final
       running_max = std::max(running_max, c.hi_ns);
       h.prefix_max_hi_ns.push_back(running_max);
       if (!c.certain) continue;  // may still be stored (a resend) at any later time
