@@ -88,6 +88,13 @@ CaseResult run_case(const std::string& yaml_text, protocol::MutantSet broker_mut
     result.violations = check_all(check_input(world));
     result.messages = world.ledger().message_count();
     result.deliveries = world.ledger().deliveries().size();
+    for (const nodes::DeliveryRecord& d : world.ledger().deliveries()) {
+      result.retained_copies += d.retain ? 1 : 0;
+    }
+    for (nodes::MessageKey key = 1; key <= result.messages; ++key) {
+      const nodes::MessageRecord& m = world.ledger().message(key);
+      result.reported_lost += m.acked_ns != nodes::kNeverNs && !m.acked() ? 1 : 0;
+    }
   } catch (const scenario::WorldError& e) {
     result.load_errors.push_back(e.what());
   }

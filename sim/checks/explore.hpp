@@ -21,6 +21,8 @@ struct CaseResult {
   std::vector<Violation> violations;
   std::uint64_t messages = 0;
   std::uint64_t deliveries = 0;
+  std::uint64_t retained_copies = 0;  // deliveries flagged RETAIN: sent on subscribe
+  std::uint64_t reported_lost = 0;    // publishes whose publisher was told they are lost
 };
 CaseResult run_case(const std::string& yaml_text, protocol::MutantSet broker_mutants,
                     protocol::MutantSet client_mutants);

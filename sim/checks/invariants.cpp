@@ -1,14 +1,13 @@
-// The invariants of invariants.hpp over the ledger. A small index (per subscriber: subscription
-// intervals, deliveries; per client: crashes and session restarts) is built once per check;
-// the scenarios checked are small, so clarity wins over speed here.
+// The delivery invariants of invariants.hpp (QoS 0/1/2, ordering) over the ledger, the input
+// from a World, and check_all, which builds the shared index (check_index.hpp) once for all.
 #include "sim/checks/invariants.hpp"
 
 #include <algorithm>
-#include <cstdio>
 #include <map>
 #include <set>
+#include <unordered_map>
 
-#include "protocol/topic.hpp"
+#include "sim/checks/check_index.hpp"
 #include "sim/scenario/world.hpp"
 
 namespace mqttsim::sim::checks {
@@ -22,92 +21,6 @@ using nodes::MessageRecord;
 using nodes::SubscriptionInterval;
 using protocol::QoS;
 
-std::string seconds(TimeNs ns) {
-  if (ns == kTimeMaxNs) return "the end";
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.3fs", static_cast<double>(ns) / 1e9);
-  return buf;
-}
-
-int qos_int(QoS q) {
-  return static_cast<int>(q);
-}
-
-// Facts the checks share, gathered once.
-struct Index {
-  explicit Index(const CheckInput& input) : in(input), ledger(*input.ledger) {
-    for (const SubscriptionInterval& s : ledger.subscriptions())
-      intervals[s.subscriber].push_back(s);
-    for (const nodes::ClientCrashRecord& c : ledger.client_crashes()) {
-      if (!c.state_kept) state_lost[c.client].push_back(c.time_ns);
-    }
-    for (const auto& [client, at] : ledger.session_restarts()) restarts[client].push_back(at);
-    for (std::size_t i = 0; i < ledger.broker_crashes_ns().size(); ++i) {
-      if (!ledger.broker_crashes_persistent()[i])
-        stateless_crashes.push_back(ledger.broker_crashes_ns()[i]);
-    }
-  }
-
-  TimeNs cutoff_ns() const { return in.end_ns - in.settle_ns; }
-  bool matches(const SubscriptionInterval& s, std::uint32_t topic) const {
-    return protocol::topic_matches(ledger.topic_name(s.filter), ledger.topic_name(topic));
-  }
-  const std::vector<SubscriptionInterval>& of(LedgerClient c) const {
-    static const std::vector<SubscriptionInterval> none;
-    auto it = intervals.find(c);
-    return it == intervals.end() ? none : it->second;
-  }
-  // Distinct filters of `c` (ever granted) that match `topic`: copies a 5.0 broker may send.
-  std::size_t matching_filters(LedgerClient c, std::uint32_t topic) const {
-    std::set<std::uint32_t> filters;
-    for (const SubscriptionInterval& s : of(c)) {
-      if (matches(s, topic)) filters.insert(s.filter);
-    }
-    return filters.size();
-  }
-  static bool any_in(const std::vector<TimeNs>& times, TimeNs after, TimeNs before) {
-    return std::any_of(times.begin(), times.end(),
-                       [&](TimeNs t) { return t > after && t < before; });
-  }
-  bool lost_state_between(LedgerClient c, TimeNs a, TimeNs b) const {
-    auto it = state_lost.find(c);
-    return it != state_lost.end() && any_in(it->second, a, b);
-  }
-  bool restarted_between(LedgerClient c, TimeNs a, TimeNs b) const {
-    auto it = restarts.find(c);
-    return it != restarts.end() && any_in(it->second, a, b);
-  }
-  std::string describe(MessageKey key) const {
-    const MessageRecord& r = ledger.message(key);
-    return "message #" + std::to_string(key) + " (" + ledger.client_name(r.publisher) + " -> " +
-           ledger.topic_name(r.topic) + ", QoS " + std::to_string(qos_int(r.qos)) +
-           (r.retain ? ", retained" : "") + ", published " + seconds(r.published_ns) +
-           (r.acked_ns != nodes::kNeverNs ? ", acked " + seconds(r.acked_ns) : ", not acked") + ")";
-  }
-  std::string interval_text(const SubscriptionInterval& s) const {
-    return "'" + ledger.topic_name(s.filter) + "' (granted QoS " +
-           std::to_string(qos_int(s.granted)) + ", in force " + seconds(s.from_ns) + " to " +
-           seconds(s.until_ns) + ")";
-  }
-
-  const CheckInput& in;
-  const DeliveryLedger& ledger;
-  std::map<LedgerClient, std::vector<SubscriptionInterval>> intervals;
-  std::map<LedgerClient, std::vector<TimeNs>> state_lost;
-  std::map<LedgerClient, std::vector<TimeNs>> restarts;
-  std::vector<TimeNs> stateless_crashes;
-};
-
-// Non-retained deliveries of `key`, grouped by subscriber, in arrival order.
-std::map<LedgerClient, std::vector<DeliveryRecord>> routed_copies(const DeliveryLedger& ledger,
-                                                                  MessageKey key) {
-  std::map<LedgerClient, std::vector<DeliveryRecord>> out;
-  for (const DeliveryRecord& d : ledger.deliveries_of(key)) {
-    if (!d.retain) out[d.subscriber].push_back(d);
-  }
-  return out;
-}
-
 // The delivery-guarantee part shared by QoS 1 and QoS 2 (see check_qos1_at_least_once). S must
 // have `key` when a subscription I of S (granted >= 1) matching it was in force at the publish
 // and S later received, within I, a QoS >= 1 message published after `key` was acknowledged:
@@ -116,37 +29,29 @@ void check_delivered(const Index& ix, MessageKey key, Invariant inv, const std::
                      std::vector<Violation>& out) {
   const DeliveryLedger& ledger = ix.ledger;
   const MessageRecord& r = ledger.message(key);
-  const auto copies = routed_copies(ledger, key);
+  // Who received a copy: read from the message's own deliveries (the ledger links them).
+  std::set<LedgerClient> received;
+  for (std::uint32_t i = r.first_delivery; i != nodes::kNoDelivery;
+       i = ledger.deliveries()[i].next_of_message) {
+    if (!ledger.deliveries()[i].retain) received.insert(ledger.deliveries()[i].subscriber);
+  }
   std::set<LedgerClient> reported;
-  for (const auto& [subscriber, intervals] : ix.intervals) {
-    if (copies.count(subscriber) != 0 || reported.count(subscriber) != 0) continue;
-    for (const SubscriptionInterval& s : intervals) {
-      if (s.granted == QoS::at_most_once || s.from_ns > r.published_ns ||
-          s.until_ns <= r.published_ns || !ix.matches(s, r.topic)) {
-        continue;
-      }
-      // The witness: a later-routed QoS >= 1 message S received inside I.
-      const DeliveryRecord* witness = nullptr;
-      for (const DeliveryRecord& d : ledger.deliveries()) {
-        if (d.subscriber != subscriber || d.retain || d.qos == QoS::at_most_once ||
-            d.time_ns >= s.until_ns || d.time_ns < s.from_ns) {
-          continue;
-        }
-        if (ledger.message(d.message).published_ns > r.acked_ns) {
-          witness = &d;
-          break;
-        }
-      }
-      if (witness == nullptr) continue;
-      reported.insert(subscriber);
-      out.push_back({inv, rule,
-                     ix.describe(key) + " never reached " + ledger.client_name(subscriber) +
-                         ", whose subscription " + ix.interval_text(s) +
-                         " survived; it received the later " + ix.describe(witness->message) +
-                         " at " + seconds(witness->time_ns),
-                     witness->time_ns});
-      break;
+  for (const SubscriptionInterval* s : ix.matching(r.topic)) {
+    if (s->granted == QoS::at_most_once || s->from_ns > r.published_ns ||
+        s->until_ns <= r.published_ns || received.count(s->subscriber) != 0 ||
+        reported.count(s->subscriber) != 0) {
+      continue;
     }
+    // The witness: a later-routed QoS >= 1 message S received inside I.
+    const DeliveryRecord* witness = ix.witness(s->subscriber, s->from_ns, s->until_ns, r.acked_ns);
+    if (witness == nullptr) continue;
+    reported.insert(s->subscriber);
+    out.push_back({inv, rule,
+                   ix.describe(key) + " never reached " + ledger.client_name(s->subscriber) +
+                       ", whose subscription " + ix.interval_text(*s) +
+                       " survived; it received the later " + ix.describe(witness->message) +
+                       " at " + seconds(witness->time_ns),
+                   witness->time_ns});
   }
 }
 
@@ -194,8 +99,9 @@ CheckInput check_input(const scenario::World& world) {
   return in;
 }
 
-std::vector<Violation> check_qos0_at_most_once(const CheckInput& in) {
-  const Index ix(in);
+namespace {
+
+std::vector<Violation> qos0_violations(const Index& ix) {
   std::vector<Violation> out;
   for (MessageKey key = 1; key <= ix.ledger.message_count(); ++key) {
     const MessageRecord& r = ix.ledger.message(key);
@@ -214,8 +120,7 @@ std::vector<Violation> check_qos0_at_most_once(const CheckInput& in) {
   return out;
 }
 
-std::vector<Violation> check_qos1_at_least_once(const CheckInput& in) {
-  const Index ix(in);
+std::vector<Violation> qos1_violations(const Index& ix) {
   std::vector<Violation> out;
   for (MessageKey key = 1; key <= ix.ledger.message_count(); ++key) {
     const MessageRecord& r = ix.ledger.message(key);
@@ -228,8 +133,25 @@ std::vector<Violation> check_qos1_at_least_once(const CheckInput& in) {
   return out;
 }
 
-std::vector<Violation> check_qos2_exactly_once(const CheckInput& in) {
-  const Index ix(in);
+// Whether a broker crash without persistence wiped the broker's record of having delivered the
+// copy that reached S at `first_ns`, before the copy at `second_ns`: a crash between the two, or
+// the last crash before the first copy when S had not subscribed anew since (the copy was then
+// already on its way from the crashed broker: bytes in flight still arrive). A crash before the
+// first copy was routed excuses nothing: the broker that sent both knew of the first.
+bool crash_forgot_copy(const Index& ix, LedgerClient s, std::uint32_t topic, TimeNs first_ns,
+                       TimeNs second_ns) {
+  const auto& crashes = ix.stateless_crashes;
+  const auto after = std::upper_bound(crashes.begin(), crashes.end(), first_ns);
+  if (after != crashes.end() && *after <= second_ns) return true;
+  if (after == crashes.begin()) return false;
+  const TimeNs last_ns = *std::prev(after);
+  const auto& intervals = ix.matching(topic);
+  return std::none_of(intervals.begin(), intervals.end(), [&](const SubscriptionInterval* i) {
+    return i->subscriber == s && i->from_ns >= last_ns && i->from_ns <= first_ns;
+  });
+}
+
+std::vector<Violation> qos2_violations(const Index& ix) {
   std::vector<Violation> out;
   for (MessageKey key = 1; key <= ix.ledger.message_count(); ++key) {
     const MessageRecord& r = ix.ledger.message(key);
@@ -253,9 +175,9 @@ std::vector<Violation> check_qos2_exactly_once(const CheckInput& in) {
         const bool split =
             i == copies.size() ||
             ix.lost_state_between(subscriber, copies[i - 1].time_ns, copies[i].time_ns + 1) ||
-            // The broker's or the publisher's state loss splits the routings, which happen
-            // between the publish and the later copy (a queued copy may arrive much later).
-            Index::any_in(ix.stateless_crashes, r.published_ns, copies[i].time_ns + 1) ||
+            crash_forgot_copy(ix, subscriber, r.topic, copies[i - 1].time_ns, copies[i].time_ns) ||
+            // The publisher's new session splits the routings, which happen between the
+            // publish and the later copy (a copy queued for S may arrive much later).
             ix.restarted_between(r.publisher, r.published_ns, copies[i].time_ns + 1);
         if (!split) continue;
         if (i - run_start > allowed) {
@@ -275,24 +197,48 @@ std::vector<Violation> check_qos2_exactly_once(const CheckInput& in) {
   return out;
 }
 
-std::vector<Violation> check_ordering(const CheckInput& in) {
-  const Index ix(in);
+std::vector<Violation> ordering_violations(const Index& ix) {
   const DeliveryLedger& ledger = ix.ledger;
   std::vector<Violation> out;
-  // First QoS >= 1 copy per (subscriber, message), in arrival order.
-  std::map<std::pair<LedgerClient, MessageKey>, const DeliveryRecord*> first;
-  std::vector<const DeliveryRecord*> firsts;
-  for (const DeliveryRecord& d : ledger.deliveries()) {
-    if (d.retain || d.qos == QoS::at_most_once || ledger.message(d.message).will) continue;
-    if (first.emplace(std::make_pair(d.subscriber, d.message), &d).second) firsts.push_back(&d);
+  // First QoS >= 1 copy per (subscriber, message), in arrival order: marked walking each
+  // message's own deliveries, with the message last seen per subscriber.
+  const auto& all = ledger.deliveries();
+  std::vector<bool> is_first(all.size(), false);
+  std::vector<MessageKey> seen(ledger.client_count(), 0);
+  for (MessageKey key = 1; key <= ledger.message_count(); ++key) {
+    const MessageRecord& r = ledger.message(key);
+    if (r.will || r.qos == QoS::at_most_once) continue;
+    for (std::uint32_t i = r.first_delivery; i != nodes::kNoDelivery; i = all[i].next_of_message) {
+      const DeliveryRecord& d = all[i];
+      if (d.retain || d.qos == QoS::at_most_once || seen.at(d.subscriber) == key) continue;
+      seen[d.subscriber] = key;
+      is_first[i] = true;
+    }
   }
   // Per (subscriber, publisher, topic, QoS): the newest message whose first copy arrived.
-  std::map<std::tuple<LedgerClient, LedgerClient, std::uint32_t, QoS>, const DeliveryRecord*>
-      newest;
+  // Looked up only, never iterated, so the unordered map's order cannot reach the output.
+  struct StreamKey {
+    LedgerClient subscriber, publisher;
+    std::uint32_t topic;
+    QoS qos;
+    bool operator==(const StreamKey&) const = default;
+  };
+  struct StreamHash {
+    std::size_t operator()(const StreamKey& k) const {
+      const std::uint64_t a = std::uint64_t{k.subscriber} << 32 | k.publisher;
+      const std::uint64_t b = std::uint64_t{k.topic} << 2 | static_cast<std::uint64_t>(k.qos);
+      return std::hash<std::uint64_t>{}(a * 0x9E3779B97F4A7C15ULL ^ b);
+    }
+  };
+  std::unordered_map<StreamKey, const DeliveryRecord*, StreamHash> newest;
+  std::vector<const DeliveryRecord*> firsts;
+  for (std::size_t i = 0; i < all.size(); ++i) {
+    if (is_first[i]) firsts.push_back(&all[i]);
+  }
   for (const DeliveryRecord* d : firsts) {
     const MessageRecord& r = ledger.message(d->message);
     if (r.qos == QoS::at_most_once) continue;
-    const DeliveryRecord*& last = newest[{d->subscriber, r.publisher, r.topic, r.qos}];
+    const DeliveryRecord*& last = newest[StreamKey{d->subscriber, r.publisher, r.topic, r.qos}];
     if (last == nullptr || last->message < d->message) {
       last = d;
       continue;
@@ -315,209 +261,47 @@ std::vector<Violation> check_ordering(const CheckInput& in) {
   return out;
 }
 
+}  // namespace
+
+std::vector<Violation> check_qos0_at_most_once(const CheckInput& in) {
+  return qos0_violations(Index(in));
+}
+std::vector<Violation> check_qos1_at_least_once(const CheckInput& in) {
+  return qos1_violations(Index(in));
+}
+std::vector<Violation> check_qos2_exactly_once(const CheckInput& in) {
+  return qos2_violations(Index(in));
+}
+std::vector<Violation> check_ordering(const CheckInput& in) {
+  return ordering_violations(Index(in));
+}
 std::vector<Violation> check_retained(const CheckInput& in) {
-  const Index ix(in);
-  const DeliveryLedger& ledger = ix.ledger;
-  const auto& crashes = ledger.broker_crashes_ns();
-  std::vector<Violation> out;
-  for (const DeliveryRecord& d : ledger.deliveries()) {
-    if (!d.retain) continue;
-    const MessageRecord& r = ledger.message(d.message);
-    if (!r.retain || d.topic != r.topic) {
-      out.push_back({Invariant::retained, "MQTT-3.3.1-9 (RETAIN only on a retained message)",
-                     ix.describe(d.message) + " reached " + ledger.client_name(d.subscriber) +
-                         " at " + seconds(d.time_ns) + " flagged RETAIN under topic '" +
-                         ledger.topic_name(d.topic) + "'",
-                     d.time_ns});
-      continue;
-    }
-    for (std::size_t i = 0; i < crashes.size(); ++i) {
-      if (ledger.broker_crashes_persistent()[i] || !r.acked() || r.acked_ns >= crashes[i] ||
-          crashes[i] >= d.time_ns) {
-        continue;
-      }
-      out.push_back({Invariant::retained, "MQTT-3.3.1-5 (the retained store is the broker's)",
-                     ix.describe(d.message) + " reached " + ledger.client_name(d.subscriber) +
-                         " as retained at " + seconds(d.time_ns) +
-                         ", although the broker crashed without persistence at " +
-                         seconds(crashes[i]) + " after storing it",
-                     d.time_ns});
-      break;
-    }
-  }
-  return out;
+  return retained_violations(Index(in));
 }
-
 std::vector<Violation> check_will(const CheckInput& in) {
-  const Index ix(in);
-  const DeliveryLedger& ledger = ix.ledger;
-  std::vector<Violation> out;
-  const auto& crashes = ledger.broker_crashes_ns();
-  for (const WillOfClient& w : in.wills) {
-    const auto id = ledger.find_name(w.client_id);
-    const auto will_topic = ledger.find_name(w.topic);
-    std::vector<TimeNs> abnormal_ns;
-    for (const nodes::ConnectionEndRecord& e : ledger.connection_ends()) {
-      if (!id || e.client_id != *id) continue;
-      if (e.graceful && e.will_scheduled) {
-        out.push_back({Invariant::will, "MQTT-3.14.4-3 (DISCONNECT 0x00 discards the Will)",
-                       "the broker scheduled the Will of " + w.client_id +
-                           " on a graceful DISCONNECT at " + seconds(e.time_ns),
-                       e.time_ns});
-      }
-      if (!e.graceful) abnormal_ns.push_back(e.time_ns);
-    }
-    // A Will arrives tagged (virtual clients tag their Will payloads: MessageRecord::will) or,
-    // from a client that does not, untagged.
-    std::vector<nodes::UntaggedDeliveryRecord> will_copies;
-    if (will_topic) {
-      for (const nodes::UntaggedDeliveryRecord& u : ledger.untagged_deliveries_list()) {
-        if (u.topic == *will_topic) will_copies.push_back(u);
-      }
-      for (const DeliveryRecord& d : ledger.deliveries()) {
-        if (d.topic == *will_topic && ledger.message(d.message).will) {
-          will_copies.push_back({d.time_ns, d.subscriber, d.topic, d.qos, d.retain});
-        }
-      }
-    }
-    std::vector<const nodes::UntaggedDeliveryRecord*> wills_seen;
-    for (const nodes::UntaggedDeliveryRecord& u : will_copies) wills_seen.push_back(&u);
-    // Only if: each Will delivery follows an abnormal end or a broker crash.
-    for (const nodes::UntaggedDeliveryRecord* u : wills_seen) {
-      const auto before = [u](TimeNs t) { return t <= u->time_ns; };
-      if (std::any_of(abnormal_ns.begin(), abnormal_ns.end(), before) ||
-          std::any_of(crashes.begin(), crashes.end(), before)) {
-        continue;
-      }
-      out.push_back({Invariant::will, "MQTT-3.1.2-8 (a Will only on an abnormal end)",
-                     "the Will of " + w.client_id + " ('" + w.topic + "') reached " +
-                         ledger.client_name(u->subscriber) + " at " + seconds(u->time_ns) +
-                         " with no abnormal end of its connection before",
-                     u->time_ns});
-    }
-    // If: a Will due at once reaches every surviving QoS >= 1 subscription.
-    if (w.delay_ns != 0 || w.qos == QoS::at_most_once) continue;
-    for (const TimeNs end_ns : abnormal_ns) {
-      if (end_ns >= ix.cutoff_ns()) continue;
-      for (const auto& [subscriber, intervals] : ix.intervals) {
-        const bool watching = std::any_of(intervals.begin(), intervals.end(), [&](const auto& s) {
-          return s.granted != QoS::at_most_once && s.from_ns <= end_ns &&
-                 s.until_ns == kTimeMaxNs &&
-                 protocol::topic_matches(ledger.topic_name(s.filter), w.topic);
-        });
-        const bool got = std::any_of(wills_seen.begin(), wills_seen.end(), [&](const auto* u) {
-          return u->subscriber == subscriber && u->time_ns >= end_ns;
-        });
-        // As for QoS 1: only once S received a QoS >= 1 message routed after the Will.
-        const bool witnessed =
-            std::any_of(ledger.deliveries().begin(), ledger.deliveries().end(), [&](const auto& d) {
-              return d.subscriber == subscriber && !d.retain && d.qos != QoS::at_most_once &&
-                     ledger.message(d.message).published_ns > end_ns;
-            });
-        if (!watching || got || !witnessed) continue;
-        out.push_back({Invariant::will, "MQTT-3.1.2-8 (the Will on an abnormal end)",
-                       "the connection of " + w.client_id + " ended abnormally at " +
-                           seconds(end_ns) + " but its Will ('" + w.topic + "') never reached " +
-                           ledger.client_name(subscriber) + ", whose subscription survived",
-                       in.end_ns});
-      }
-    }
-  }
-  return out;
+  return will_violations(Index(in));
 }
-
 std::vector<Violation> check_matching(const CheckInput& in) {
-  const Index ix(in);
-  const DeliveryLedger& ledger = ix.ledger;
-  std::vector<Violation> out;
-  const auto unmatched = [&](LedgerClient subscriber, std::uint32_t topic) {
-    const auto& intervals = ix.of(subscriber);
-    return std::none_of(intervals.begin(), intervals.end(),
-                        [&](const SubscriptionInterval& s) { return ix.matches(s, topic); });
-  };
-  const auto filters_of = [&](LedgerClient subscriber) {
-    std::string text;
-    for (const SubscriptionInterval& s : ix.of(subscriber))
-      text += " '" + ledger.topic_name(s.filter) + "'";
-    return text.empty() ? std::string(" none") : text;
-  };
-  for (const DeliveryRecord& d : ledger.deliveries()) {
-    const MessageRecord& r = ledger.message(d.message);
-    if (d.topic != r.topic) {
-      out.push_back({Invariant::matching, "MQTT-3.3.2-3 (the topic as published)",
-                     ix.describe(d.message) + " reached " + ledger.client_name(d.subscriber) +
-                         " at " + seconds(d.time_ns) + " under another topic '" +
-                         ledger.topic_name(d.topic) + "'",
-                     d.time_ns});
-    } else if (unmatched(d.subscriber, d.topic)) {
-      out.push_back({Invariant::matching, "MQTT-3.3.2-3, MQTT-4.7.2-1 (only matching filters)",
-                     ix.describe(d.message) + " reached " + ledger.client_name(d.subscriber) +
-                         " at " + seconds(d.time_ns) + ", whose filters (" +
-                         filters_of(d.subscriber) + " ) do not match '" +
-                         ledger.topic_name(d.topic) + "'",
-                     d.time_ns});
-    }
-  }
-  for (const nodes::UntaggedDeliveryRecord& u : ledger.untagged_deliveries_list()) {
-    if (!unmatched(u.subscriber, u.topic)) continue;
-    out.push_back({Invariant::matching, "MQTT-3.3.2-3, MQTT-4.7.2-1 (only matching filters)",
-                   "an untagged message on '" + ledger.topic_name(u.topic) + "' reached " +
-                       ledger.client_name(u.subscriber) + " at " + seconds(u.time_ns) +
-                       ", whose filters (" + filters_of(u.subscriber) + " ) do not match it",
-                   u.time_ns});
-  }
-  return out;
+  return matching_violations(Index(in));
 }
-
 std::vector<Violation> check_dup_flag(const CheckInput& in) {
-  const Index ix(in);
-  const DeliveryLedger& ledger = ix.ledger;
-  std::vector<Violation> out;
-  for (MessageKey key = 1; key <= ledger.message_count(); ++key) {
-    const MessageRecord& r = ledger.message(key);
-    if (r.qos == QoS::at_most_once || r.will) continue;
-    for (const auto& [subscriber, copies] : routed_copies(ledger, key)) {
-      for (std::size_t i = 1; i < copies.size(); ++i) {
-        const DeliveryRecord& now = copies[i];
-        if (now.dup || now.qos == QoS::at_most_once) continue;
-        for (std::size_t j = 0; j < i; ++j) {
-          const DeliveryRecord& before = copies[j];
-          if (before.packet_id != now.packet_id || before.qos == QoS::at_most_once) continue;
-          const bool same_session = std::any_of(ix.of(subscriber).begin(), ix.of(subscriber).end(),
-                                                [&](const SubscriptionInterval& s) {
-                                                  return s.from_ns <= before.time_ns &&
-                                                         s.until_ns > now.time_ns &&
-                                                         ix.matches(s, r.topic);
-                                                });
-          if (!same_session || ix.lost_state_between(subscriber, before.time_ns, now.time_ns + 1))
-            continue;
-          out.push_back({Invariant::dup_flag, "MQTT-3.3.1-1 (DUP=1 on a redelivery)",
-                         ix.describe(key) + " reached " + ledger.client_name(subscriber) + " at " +
-                             seconds(before.time_ns) + " and was resent with packet id " +
-                             std::to_string(now.packet_id) + " at " + seconds(now.time_ns) +
-                             " with DUP=0",
-                         now.time_ns});
-          break;
-        }
-      }
-    }
-  }
-  return out;
+  return dup_flag_violations(Index(in));
 }
 
 std::vector<Violation> check_all(const CheckInput& in) {
+  const Index ix(in);  // once: on a fleet-sized ledger the index is most of the work
   std::vector<Violation> out;
   const auto add = [&out](std::vector<Violation> v) {
     out.insert(out.end(), std::make_move_iterator(v.begin()), std::make_move_iterator(v.end()));
   };
-  add(check_qos0_at_most_once(in));
-  add(check_qos1_at_least_once(in));
-  add(check_qos2_exactly_once(in));
-  add(check_ordering(in));
-  add(check_retained(in));
-  add(check_will(in));
-  add(check_matching(in));
-  add(check_dup_flag(in));
+  add(qos0_violations(ix));
+  add(qos1_violations(ix));
+  add(qos2_violations(ix));
+  add(ordering_violations(ix));
+  add(retained_violations(ix));
+  add(will_violations(ix));
+  add(matching_violations(ix));
+  add(dup_flag_violations(ix));
   return out;
 }
 

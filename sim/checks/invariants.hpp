@@ -96,9 +96,13 @@ std::vector<Violation> check_qos1_at_least_once(const CheckInput& in);
 //   these lies between them, which take the exactly-once state away from a conforming party:
 //   - a crash of S that lost its client state (the client then breaks MQTT-4.1.0-1 by
 //     resuming a session it no longer holds, and accepts the broker's resend as new);
-//   - a broker crash without persistence, or a new session of the publisher (Session Present 0:
-//     expired, Clean Start): the broker's QoS 2 receiver state is gone, and the publisher
-//     resends what the broker never confirmed as a new message (5.0 §3.2.2.1.1).
+//   - a broker crash without persistence after the earlier copy left the broker (between the
+//     two copies, or just before the earlier one arrived while it was still in flight: S had not
+//     subscribed anew since the crash): the broker forgot it had delivered it. A crash before
+//     the earlier copy was routed excuses nothing, since the broker that sent both knew;
+//   - a new session of the publisher (Session Present 0: expired, Clean Start) after the
+//     publish: the broker's QoS 2 receiver state is gone, and the publisher resends what the
+//     broker never confirmed as a new message (5.0 §3.2.2.1.1).
 std::vector<Violation> check_qos2_exactly_once(const CheckInput& in);
 
 // Ordering (MQTT-4.6.0-6 in 3.1.1 numbering, "Ordered Topic"): a broker sends each subscriber
@@ -112,11 +116,24 @@ std::vector<Violation> check_qos2_exactly_once(const CheckInput& in);
 // copy of m2.
 std::vector<Violation> check_ordering(const CheckInput& in);
 
-// Retained messages (MQTT-3.3.1-5..-9): a delivery flagged RETAIN is a message published with
-// RETAIN=1 on the same topic; and a retained message the broker acknowledged before a crash
-// without persistence is never delivered as retained after it (the store is gone). Not
-// checked: that a new subscription receives the current retained message (the ledger does not
-// know when the broker processed the SUBSCRIBE, so "current" cannot be pinned down soundly).
+// Retained messages (MQTT-3.3.1-5..-10):
+// - a delivery flagged RETAIN is a message published with RETAIN=1 on the same topic;
+// - a retained message the broker acknowledged before a crash without persistence is never
+//   delivered as retained after it (the store is gone);
+// - what a SUBSCRIBE brings (MQTT-3.3.1-6): the broker handled it at some instant between the
+//   request leaving and its SUBACK (the ledger's SubscribeRecord). A retained publish was stored
+//   between its publish and its PUBACK/PUBCOMP (QoS 0 or unacknowledged: at any time after the
+//   publish, or never); an empty payload clears the topic, a crash without persistence wipes it.
+//   Stale: a copy on subscribe must be a message that may have been its topic's retained one at
+//   some instant of the window of one of S's SUBSCRIBEs of a matching filter (so where a publish
+//   and the SUBSCRIBE may cross, either is accepted). Missing: when one QoS >= 1 message was
+//   certainly the topic's retained message throughout the window (acknowledged before the
+//   request, every other publish of the topic certainly before it or published after the SUBACK,
+//   no crash without persistence in its life), a SUBSCRIBE granted QoS >= 1 with Retain
+//   Handling 0 brings it, required as QoS 1 delivery is: once S, with that subscription in
+//   force, received a QoS >= 1 message published after the SUBACK, and not in the settle window.
+//   Subscriptions with Retain As Published are left out of the stale check (their routed copies
+//   carry RETAIN too).
 std::vector<Violation> check_retained(const CheckInput& in);
 
 // Wills, with the broker's record of how each connection ended (MQTT-3.1.2-8, MQTT-3.14.4-3):
@@ -140,8 +157,11 @@ std::vector<Violation> check_matching(const CheckInput& in);
 std::vector<Violation> check_dup_flag(const CheckInput& in);
 
 // MQTT-SN with bounded retries (N_retry): a message given up after the retries is reported as
-// lost (the ledger's QosCounts::reported_lost), never flagged: no invariant here reads MQTT-SN
-// records as failures. Generated scenarios do not contain MQTT-SN sensors yet.
+// lost (the ledger's QosCounts::reported_lost: a failure reason code, so MessageRecord::acked()
+// is false), never flagged: QoS 1/2 delivery is required only of acknowledged messages, and
+// QoS -1 records count as QoS 0 (at most once). Generated scenarios include MQTT-SN sensor
+// groups at QoS -1..2 behind a gateway; their duplicates and order are checked like any
+// publisher's.
 
 // Every invariant above, in kAllInvariants order.
 std::vector<Violation> check_all(const CheckInput& in);

@@ -13,6 +13,13 @@ namespace {
 
 namespace gen = rc::gen;
 
+// True one time in n at any size, shrinking to false, so that a counterexample loses the
+// feature when it can: gen::element and weightedElement do not shrink, and gen::inRange shrinks
+// towards its minimum but scales its range by the size (hence resized to the nominal 100).
+bool one_in(int n) {
+  return *gen::resize(100, gen::inRange(0, n)) == n - 1;
+}
+
 rc::Gen<int> group_count() {
   return gen::weightedOneOf<int>({{6, gen::inRange(1, 4)}, {1, gen::inRange(1, 26)}});
 }
@@ -33,7 +40,7 @@ rc::Gen<GenPublisher> gen_publisher() {
     p.every_ms =
         *gen::weightedOneOf<int>({{3, gen::inRange(100, 400)}, {1, gen::inRange(100, 2000)}});
     p.topic_kind = *gen::weightedElement<int>({{5, 0}, {2, 1}, {1, 2}});
-    p.retain = *gen::weightedElement<bool>({{4, false}, {1, true}});
+    p.retain = *gen::weightedElement<bool>({{3, false}, {1, true}});
     p.will = *gen::weightedElement<bool>({{3, false}, {1, true}});
     p.latency_ms = *latency_ms();
     p.loss_permille = *gen::weightedOneOf<int>({{3, gen::just(0)}, {1, gen::inRange(0, 50)}});
@@ -52,6 +59,22 @@ rc::Gen<GenSubscriber> gen_subscriber() {
     s.filter_kind = *gen::element(0, 1, 2, 3);
     s.latency_ms = *latency_ms();
     s.loss_permille = *gen::weightedOneOf<int>({{3, gen::just(0)}, {1, gen::inRange(0, 50)}});
+    s.start_s = one_in(4) ? *gen::inRange(3, 15) : 0;
+    s.churn_online_s = one_in(5) ? *gen::inRange(3, 15) : 0;
+    s.churn_offline_s = *gen::inRange(1, 6);
+    s.churn_graceful = *gen::arbitrary<bool>();
+    return s;
+  });
+}
+
+rc::Gen<GenSensor> gen_sensor() {
+  return gen::exec([] {
+    GenSensor s;
+    s.count = *gen::inRange(1, 6);
+    s.qos = *gen::element(-1, 0, 1, 2);
+    s.every_ms = *gen::inRange(300, 3000);
+    s.latency_ms = *latency_ms();
+    s.loss_permille = *gen::weightedOneOf<int>({{1, gen::just(0)}, {2, gen::inRange(0, 150)}});
     return s;
   });
 }
@@ -87,8 +110,11 @@ std::string permille(int value) {
 // dropped (keeping one publisher and one subscriber group when two clients fit).
 GenScenario trimmed(GenScenario s, const GenLimits& limits) {
   const int max_clients = std::max(2, limits.max_clients);
-  while (static_cast<int>(s.publishers.size() + s.subscribers.size()) > max_clients) {
-    if (s.publishers.size() > s.subscribers.size()) {
+  while (static_cast<int>(s.publishers.size() + s.subscribers.size() + s.sensors.size()) >
+         max_clients) {
+    if (!s.sensors.empty()) {
+      s.sensors.pop_back();
+    } else if (s.publishers.size() > s.subscribers.size()) {
       s.publishers.pop_back();
     } else {
       s.subscribers.pop_back();
@@ -98,10 +124,14 @@ GenScenario trimmed(GenScenario s, const GenLimits& limits) {
     int n = 0;
     for (const auto& p : s.publishers) n += p.count;
     for (const auto& g : s.subscribers) n += g.count;
+    for (const auto& g : s.sensors) n += g.count;
     return n;
   };
   while (total() > max_clients) {
     int* largest = nullptr;
+    for (auto& g : s.sensors) {
+      if (!largest || g.count > *largest) largest = &g.count;
+    }
     for (auto& p : s.publishers) {
       if (!largest || p.count > *largest) largest = &p.count;
     }
@@ -175,6 +205,10 @@ rc::Gen<GenScenario> gen_scenario(const GenLimits& limits) {
         *gen::resize(3, gen::nonEmpty(gen::container<std::vector<GenPublisher>>(gen_publisher())));
     s.subscribers = *gen::resize(
         3, gen::nonEmpty(gen::container<std::vector<GenSubscriber>>(gen_subscriber())));
+    if (one_in(4)) {
+      s.sensors =
+          *gen::resize(2, gen::nonEmpty(gen::container<std::vector<GenSensor>>(gen_sensor())));
+    }
     s.faults = *gen::resize(6, gen::container<std::vector<GenFault>>(gen_fault(s.duration_s)));
     return s;
   });
@@ -188,9 +222,13 @@ std::string to_yaml(const GenScenario& scenario, const GenLimits& limits,
   o << "name: check-case\nseed: " << s.seed << "\nduration: " << s.duration_s << "s\n";
   o << "broker: {persistence: " << (s.persistence ? "true" : "false")
     << ", max_queued_messages: 1000000}\n";
-  o << "topology:\n  nodes: {ap: router}\n  links:\n    backhaul: {between: [ap, broker], "
-       "profile: ethernet, latency: "
-    << ms(s.backhaul_latency_ms) << "}\nclients:\n";
+  o << "topology:\n  nodes: {ap: router" << (s.sensors.empty() ? "" : ", sgw: gateway")
+    << "}\n  links:\n    backhaul: {between: [ap, broker], profile: ethernet, latency: "
+    << ms(s.backhaul_latency_ms) << "}\n";
+  if (!s.sensors.empty()) {
+    o << "    sgwlink: {between: [sgw, ap], profile: ethernet, latency: 2ms}\n";
+  }
+  o << "clients:\n";
   static const char* kTopics[] = {"t/{id}", "t/all", "$sys/{id}"};
   static const char* kFilters[] = {"t/#", "t/+", "#", "+/+"};
   for (std::size_t i = 0; i < s.publishers.size(); ++i) {
@@ -210,13 +248,30 @@ std::string to_yaml(const GenScenario& scenario, const GenLimits& limits,
     write_attach(o, g.latency_ms, g.loss_permille);
     write_session(o, g.persistent, g.expiry_s, s.keep_alive_s);
     o << "    subscribe: [{filter: \"" << kFilters[g.filter_kind] << "\", qos: " << g.qos << "}]\n";
+    if (g.start_s > 0) o << "    start: " << g.start_s << "s\n";
+    if (g.churn_online_s > 0) {
+      o << "    churn: {online: " << g.churn_online_s << "s, offline: " << g.churn_offline_s
+        << "s, graceful: " << (g.churn_graceful ? "true" : "false") << "}\n";
+    }
+  }
+  for (std::size_t i = 0; i < s.sensors.size(); ++i) {
+    const GenSensor& n = s.sensors[i];
+    o << "  n" << i + 1 << ":\n    count: " << n.count
+      << "\n    protocol: mqtt-sn\n    gateway: sgw\n    attach: {to: sgw, profile: ethernet, "
+         "latency: "
+      << ms(n.latency_ms);
+    if (n.loss_permille > 0) o << ", loss: " << permille(n.loss_permille);
+    o << "}\n    publish: {topic: \"t/{id}\", every: " << ms(n.every_ms) << ", qos: " << n.qos
+      << ", payload: 24}\n";
   }
   if (!s.faults.empty()) {
     o << "faults:\n";
     for (const GenFault& f : s.faults) write_fault(o, s, f);
   }
   o << "measure: {settle: " << kSettleS << "s}\n";
-  o << "transport: {tcp: {user_timeout: " << s.user_timeout_s << "s}}\n";
+  // T_retry well under the run, so that bounded retries end (in reported loss) within it.
+  o << "transport: {tcp: {user_timeout: " << s.user_timeout_s << "s}"
+    << (s.sensors.empty() ? "" : ", mqtt_sn: {retry: 2s, retries: 3}") << "}\n";
   return o.str();
 }
 
@@ -225,9 +280,11 @@ std::string describe_size(const GenScenario& scenario, const GenLimits& limits) 
   int clients = 0;
   for (const auto& p : s.publishers) clients += p.count;
   for (const auto& g : s.subscribers) clients += g.count;
+  for (const auto& g : s.sensors) clients += g.count;
   return std::to_string(clients) + " clients in " +
-         std::to_string(s.publishers.size() + s.subscribers.size()) + " groups, " +
-         std::to_string(s.faults.size()) + " faults, " + std::to_string(s.duration_s) + " s";
+         std::to_string(s.publishers.size() + s.subscribers.size() + s.sensors.size()) +
+         " groups, " + std::to_string(s.faults.size()) + " faults, " +
+         std::to_string(s.duration_s) + " s";
 }
 
 }  // namespace mqttsim::sim::checks

@@ -33,6 +33,23 @@ struct GenSubscriber {
   int filter_kind = 0;  // 0 "t/#", 1 "t/+", 2 "#", 3 "+/+"
   int latency_ms = 5;
   int loss_permille = 0;
+  // Late joiners and churn subscribe while retained messages are already stored, which is what
+  // the retained invariant's "a new subscription gets the current message" half needs.
+  int start_s = 0;          // the group starts connecting then
+  int churn_online_s = 0;   // mean online period; 0: no churn
+  int churn_offline_s = 2;  // mean offline period
+  bool churn_graceful = true;
+};
+
+// MQTT-SN sensors publishing through a gateway on their own radio-like UDP links (loss is
+// visible there: bounded retries end in reported loss). MQTT-SN groups refuse Wills, churn,
+// credentials and client_crash, so none of those ever targets them.
+struct GenSensor {
+  int count = 1;
+  int qos = 1;  // -1 .. 2
+  int every_ms = 1000;
+  int latency_ms = 5;
+  int loss_permille = 0;
 };
 
 enum class GenFaultKind : std::uint8_t {
@@ -47,7 +64,8 @@ struct GenFault {
   GenFaultKind kind = GenFaultKind::broker_crash;
   int at_ms = 5000;
   int for_ms = 2000;
-  int target = 0;  // client faults: publisher groups first, then subscriber groups (mod total)
+  int target = 0;  // client faults: publisher groups, then subscriber groups (mod total; never
+                   // sensor groups)
   bool whole_group = false;  // client faults: every client of the group, or its first
   bool persistence = true;   // broker_crash
   int loss_permille = 100;   // loss
@@ -62,6 +80,7 @@ struct GenScenario {
   int keep_alive_s = 10;
   std::vector<GenPublisher> publishers;
   std::vector<GenSubscriber> subscribers;
+  std::vector<GenSensor> sensors;  // behind one gateway node "sgw" linked to the access router
   std::vector<GenFault> faults;
 };
 

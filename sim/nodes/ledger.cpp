@@ -131,9 +131,27 @@ void DeliveryLedger::record_delivery(LedgerClient subscriber, std::string_view t
   r.last_delivery = index;
 }
 
+void DeliveryLedger::subscribe_requested(LedgerClient subscriber, std::string_view filter,
+                                         TimeNs now, std::uint8_t retain_handling,
+                                         bool retain_as_published) {
+  const std::uint32_t f = intern(filter);
+  unanswered_[{subscriber, f}].push_back(subscribes_.size());
+  subscribes_.push_back(SubscribeRecord{subscriber, f, protocol::QoS::at_most_once, now, kNeverNs,
+                                        retain_handling, retain_as_published});
+}
+
 void DeliveryLedger::subscription_granted(LedgerClient subscriber, std::string_view filter,
                                           protocol::QoS granted, TimeNs now) {
   const std::uint32_t f = intern(filter);
+  auto& waiting = unanswered_[{subscriber, f}];
+  if (waiting.empty()) {
+    subscribes_.push_back(SubscribeRecord{subscriber, f, granted, 0, now, 0, false});
+  } else {
+    SubscribeRecord& request = subscribes_[waiting.front()];
+    request.granted = granted;
+    request.granted_ns = now;
+    waiting.erase(waiting.begin());
+  }
   auto [it, inserted] = open_intervals_.try_emplace({subscriber, f}, intervals_.size());
   if (!inserted) {
     intervals_[it->second].granted = granted;  // a re-SUBSCRIBE replaces the options

@@ -106,6 +106,21 @@ struct SubscriptionInterval {
   TimeNs until_ns = kTimeMaxNs;
 };
 
+// One filter of a SUBSCRIBE as the subscriber's session sent it, and the SUBACK that answered
+// it: the broker handled it between the two, so that is when the retained messages it sends
+// back were taken from the store. A SUBACK pairs with the oldest unanswered request of the same
+// subscriber and filter (a request lost with its connection leaves a wider window, never a
+// narrower one); a grant with no request recorded gets requested_ns 0 (any time before).
+struct SubscribeRecord {
+  LedgerClient subscriber = 0;
+  std::uint32_t filter = 0;  // interned
+  protocol::QoS granted = protocol::QoS::at_most_once;
+  TimeNs requested_ns = 0;
+  TimeNs granted_ns = kNeverNs;      // no SUBACK seen
+  std::uint8_t retain_handling = 0;  // 5.0: 0 send on subscribe, 1 if new, 2 never
+  bool retain_as_published = false;  // 5.0: routed copies may carry RETAIN=1 too
+};
+
 // Counted per QoS of the message as published (Wills left out), over (message, subscriber) pairs:
 // - expected: the subscriber had a matching subscription in force at the publish time;
 // - delivered: pairs with at least one delivery (expected or not); lost: expected, none;
@@ -163,7 +178,10 @@ class DeliveryLedger {
   void session_restarted(LedgerClient client, TimeNs now);
   void connection_ended(std::string_view client_id, TimeNs now, bool graceful, bool will_scheduled);
 
-  // Subscriptions as the subscriber's session sees them.
+  // Subscriptions as the subscriber's session sees them: the SUBSCRIBE going out (one call per
+  // filter) and its SUBACK.
+  void subscribe_requested(LedgerClient subscriber, std::string_view filter, TimeNs now,
+                           std::uint8_t retain_handling = 0, bool retain_as_published = false);
   void subscription_granted(LedgerClient subscriber, std::string_view filter, protocol::QoS granted,
                             TimeNs now);
   void subscription_removed(LedgerClient subscriber, std::string_view filter, TimeNs now);
@@ -179,6 +197,7 @@ class DeliveryLedger {
   std::vector<DeliveryRecord> deliveries_of(MessageKey key) const;
   const std::vector<DeliveryRecord>& deliveries() const { return deliveries_; }
   const std::vector<SubscriptionInterval>& subscriptions() const { return intervals_; }
+  const std::vector<SubscribeRecord>& subscribes() const { return subscribes_; }
   const std::vector<TimeNs>& broker_crashes_ns() const { return crashes_ns_; }
   // Per broker crash (same order): whether the broker's state survived it.
   const std::vector<bool>& broker_crashes_persistent() const { return crashes_persistent_; }
@@ -221,6 +240,9 @@ class DeliveryLedger {
   std::vector<DeliveryRecord> deliveries_;
   std::vector<SubscriptionInterval> intervals_;
   std::map<std::pair<LedgerClient, std::uint32_t>, std::size_t> open_intervals_;
+  std::vector<SubscribeRecord> subscribes_;
+  // Unanswered requests per (subscriber, filter), oldest first: indices into subscribes_.
+  std::map<std::pair<LedgerClient, std::uint32_t>, std::vector<std::size_t>> unanswered_;
   std::vector<std::uint32_t> filters_;                           // distinct filters ever granted
   std::map<std::uint32_t, std::vector<std::size_t>> by_filter_;  // intervals per filter
   std::vector<TimeNs> crashes_ns_;

@@ -120,7 +120,18 @@ void VirtualClient::begin(TimeNs now) {
 
 void VirtualClient::subscribe_all() {
   if (filters_.empty()) return;
-  session_.subscribe(world_->kernel.now_ns(), filters_);
+  const TimeNs now = world_->kernel.now_ns();
+  record_subscribe_requests(now);
+  session_.subscribe(now, filters_);
+}
+
+// The checks need when a SUBSCRIBE could first have reached the broker (see SubscribeRecord).
+void VirtualClient::record_subscribe_requests(TimeNs now) {
+  for (const protocol::SubscribeFilter& f : filters_) {
+    world_->ledger.subscribe_requested(ledger_id_, f.filter, now,
+                                       static_cast<std::uint8_t>(f.options.retain_handling),
+                                       f.options.retain_as_published);
+  }
 }
 
 void VirtualClient::schedule_publish(std::uint32_t which, TimeNs at_ns) {
@@ -398,7 +409,11 @@ void VirtualClient::handle_event(const protocol::ClientEvent& event) {
     not_before_ns_ = 0;
     // Session Present 0: whatever the broker held for us ended when we last lost it.
     if (!c->session_present) ledger.subscriptions_lost(ledger_id_, last_loss_ns_);
-    if (!c->session_present && stats_.connects > 1) ledger.session_restarted(ledger_id_, now);
+    if (!c->session_present && stats_.connects > 1) {
+      ledger.session_restarted(ledger_id_, now);
+      // The session subscribes again by itself (resubscribe_on_new_session): Subscribed{0}.
+      record_subscribe_requests(now);
+    }
     trace_protocol_event(*world_, node_, "connected", c->session_present ? 1 : 0);
   } else if (const auto* s = std::get_if<ev::Subscribed>(&event)) {
     on_subscribed(*s);

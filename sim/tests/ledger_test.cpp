@@ -119,6 +119,30 @@ TEST_CASE("lost sessions and a volatile broker crash end subscriptions, a persis
   CHECK(ledger.subscriptions().size() == 3);
 }
 
+TEST_CASE(
+    "a SUBACK answers the oldest open SUBSCRIBE of its filter; a grant with no request is "
+    "bounded by the run's start") {
+  DeliveryLedger ledger;
+  const LedgerClient a = ledger.add_client("a");
+  ledger.subscribe_requested(a, "x/#", 100, /*retain_handling=*/1, /*retain_as_published=*/true);
+  ledger.subscribe_requested(a, "y", 150);
+  ledger.subscribe_requested(a, "x/#", 200);
+  ledger.subscription_granted(a, "x/#", QoS::at_least_once, 250);
+  ledger.subscription_granted(a, "z", QoS::exactly_once, 260);
+  const auto& s = ledger.subscribes();
+  REQUIRE(s.size() == 4);
+  CHECK(s[0].requested_ns == 100);
+  CHECK(s[0].granted_ns == 250);
+  CHECK(s[0].granted == QoS::at_least_once);
+  CHECK(s[0].retain_handling == 1);
+  CHECK(s[0].retain_as_published);
+  CHECK(s[1].granted_ns == kNeverNs);  // "y" never answered
+  CHECK(s[2].granted_ns == kNeverNs);  // the second "x/#" still open
+  CHECK(s[3].requested_ns == 0);
+  CHECK(s[3].granted_ns == 260);
+  CHECK(ledger.topic_name(s[3].filter) == "z");
+}
+
 TEST_CASE("a refused publish is counted apart and expects no delivery") {
   DeliveryLedger ledger;
   const LedgerClient pub = ledger.add_client("pub");
