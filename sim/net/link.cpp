@@ -170,6 +170,17 @@ void LinkModel::set_loss(const LossConfig& loss) {
 void LinkModel::set_bit_error_rate(double ber) {
   config_.bit_error_rate = ber;
   validate(config_);
+  for (PerEntry& e : per_cache_) e = PerEntry{};
+}
+
+double LinkModel::cached_packet_error_rate(std::int64_t size_bytes) {
+  for (const PerEntry& e : per_cache_) {
+    if (e.size_bytes == size_bytes) return e.per;
+  }
+  const double per = packet_error_rate(config_.bit_error_rate, size_bytes * 8);
+  per_cache_[per_cache_next_] = PerEntry{size_bytes, per};
+  per_cache_next_ ^= 1;
+  return per;
 }
 
 bool LinkModel::in_outage(TimeNs at_ns) const {
@@ -278,8 +289,8 @@ Outcome LinkModel::transmit(TimeNs now_ns, std::int64_t size_bytes) {
   // Every packet on the wire draws the same numbers whatever its fate, so one drop does not
   // shift the draws of the packets after it.
   const bool lost = lost_by_model();
-  const double per = packet_error_rate(config_.bit_error_rate, size_bytes * 8);
-  const bool corrupted = config_.bit_error_rate > 0 && bernoulli(loss_rng_, per);
+  const bool corrupted =
+      config_.bit_error_rate > 0 && bernoulli(loss_rng_, cached_packet_error_rate(size_bytes));
   TimeNs arrives_ns = saturating_add(departs_ns, draw_delay_ns(jitter_rng_));
   if (config_.in_order) arrives_ns = std::max(arrives_ns, last_delivery_ns_);
 
