@@ -179,7 +179,7 @@ double LinkModel::cached_packet_error_rate(std::int64_t size_bytes) {
   }
   const double per = packet_error_rate(config_.bit_error_rate, size_bytes * 8);
   per_cache_[per_cache_next_] = PerEntry{size_bytes, per};
-  per_cache_next_ ^= 1;
+  per_cache_next_ = static_cast<std::uint8_t>((per_cache_next_ + 1) % std::size(per_cache_));
   return per;
 }
 

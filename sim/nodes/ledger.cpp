@@ -212,9 +212,15 @@ const std::vector<std::uint32_t>& DeliveryLedger::filters_matching(std::uint32_t
 }
 
 std::vector<LedgerClient> DeliveryLedger::expected_subscribers(MessageKey key) const {
-  const MessageRecord& r = message(key);
   std::vector<LedgerClient> out;
-  if (r.refused || r.will) return out;
+  expected_subscribers_into(message(key), out);
+  return out;
+}
+
+void DeliveryLedger::expected_subscribers_into(const MessageRecord& r,
+                                               std::vector<LedgerClient>& out) const {
+  out.clear();
+  if (r.refused || r.will) return;
   for (const std::uint32_t f : filters_matching(r.topic)) {
     for (const std::size_t index : by_filter_.at(f)) {
       const SubscriptionInterval& interval = intervals_[index];
@@ -224,7 +230,6 @@ std::vector<LedgerClient> DeliveryLedger::expected_subscribers(MessageKey key) c
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
 }
 
 namespace {
@@ -281,8 +286,9 @@ QosCounts DeliveryLedger::counts(protocol::QoS qos, TimeNs published_before_ns) 
 
 QosCounts DeliveryLedger::counts(int qos_level, TimeNs published_before_ns) const {
   QosCounts c;
+  std::vector<LedgerClient> expected;
   for_each_message_tally(*this, qos_level, published_before_ns,
-                         [&](const MessageRecord& r, MessageKey key,
+                         [&](const MessageRecord& r, MessageKey,
                              const std::vector<PairTally>& tallies, std::uint64_t retained) {
                            if (r.refused) {
                              ++c.refused;
@@ -297,7 +303,8 @@ QosCounts DeliveryLedger::counts(int qos_level, TimeNs published_before_ns) cons
                              c.deliveries += t.deliveries;
                              if (t.deliveries > 1) ++c.duplicated;
                            }
-                           for (const LedgerClient s : expected_subscribers(key)) {
+                           expected_subscribers_into(r, expected);
+                           for (const LedgerClient s : expected) {
                              ++c.expected;
                              const bool got =
                                  std::any_of(tallies.begin(), tallies.end(),

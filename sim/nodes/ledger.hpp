@@ -215,6 +215,9 @@ class DeliveryLedger {
 
  private:
   const std::vector<std::uint32_t>& filters_matching(std::uint32_t topic) const;
+  // expected_subscribers() into `out` (cleared first), so a walk over millions of messages
+  // reuses one buffer.
+  void expected_subscribers_into(const MessageRecord& r, std::vector<LedgerClient>& out) const;
 
   std::vector<std::string> clients_;
   std::vector<MessageRecord> records_;
