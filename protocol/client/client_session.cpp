@@ -132,9 +132,7 @@ std::optional<TimeNs> ClientSession::poll_timeout() const {
 
 std::optional<ClientEvent> ClientSession::poll_event() {
   if (impl_->events.empty()) return std::nullopt;
-  ClientEvent e = std::move(impl_->events.front());
-  impl_->events.pop_front();
-  return e;
+  return impl_->events.take_front();
 }
 
 std::optional<TimeNs> ClientSession::wants_connection_at() const {
