@@ -4,6 +4,7 @@
 #include "sim/net/link.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 #include <utility>
 
@@ -92,6 +93,12 @@ const char* to_string(DropReason reason) {
 
 TimeNs serialization_ns(std::int64_t size_bytes, std::int64_t rate_bps) {
   if (rate_bps <= 0 || size_bytes <= 0) return 0;
+  // In 64 bits when nothing can overflow (packets below ~570 MB): the same quotient as the
+  // 128-bit path without a __divti3 call per packet.
+  constexpr std::int64_t kHalf = std::numeric_limits<std::int64_t>::max() / 2;
+  if (size_bytes <= kHalf / (8 * kNsPerS) && rate_bps <= kHalf) {
+    return (size_bytes * 8 * kNsPerS + rate_bps - 1) / rate_bps;
+  }
   return ceil_div(static_cast<Wide>(size_bytes) * 8 * kNsPerS, rate_bps);
 }
 
