@@ -4,6 +4,7 @@
 #include "sim/nodes/ledger.hpp"
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 
 #include "protocol/topic.hpp"
@@ -14,10 +15,21 @@ namespace {
 constexpr char kHex[] = "0123456789abcdef";
 constexpr std::size_t kTagDigits = kTagBytes - 2;
 
+// Lower-case hex digits only, as write_tag() writes them; -1 for anything else. A table: every
+// delivery and every PUBLISH sent reads a tag.
+constexpr std::array<std::int8_t, 256> kHexValues = [] {
+  std::array<std::int8_t, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int c = '0'; c <= '9'; ++c)
+    t[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) {
+    t[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(c - 'a' + 10);
+  }
+  return t;
+}();
+
 int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
+  return kHexValues[static_cast<unsigned char>(c)];
 }
 
 }  // namespace
