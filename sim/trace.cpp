@@ -2,7 +2,9 @@
 // sink. Nothing here depends on pointer values or container iteration order.
 #include "sim/trace.hpp"
 
+#include <bit>
 #include <cstdio>
+#include <cstring>
 #include <ostream>
 #include <stdexcept>
 #include <string>
@@ -12,6 +14,10 @@ namespace {
 
 template <class Unsigned>
 unsigned char* put_le(unsigned char* out, Unsigned value) {
+  if constexpr (std::endian::native == std::endian::little) {
+    std::memcpy(out, &value, sizeof value);
+    return out + sizeof value;
+  }
   for (std::size_t i = 0; i < sizeof(Unsigned); ++i) {
     *out++ = static_cast<unsigned char>(value >> (8 * i));
   }
@@ -62,7 +68,8 @@ std::size_t serialize_trace_record(const TraceRecord& r, unsigned char* out) {
   p = put_le(p, r.bytes_digest);
   p = put_le(p, r.message_id);
   p = put_le(p, static_cast<std::uint16_t>(r.label.size()));
-  for (char c : r.label) *p++ = static_cast<unsigned char>(c);
+  if (!r.label.empty()) std::memcpy(p, r.label.data(), r.label.size());
+  p += r.label.size();
   return static_cast<std::size_t>(p - out);
 }
 
@@ -149,10 +156,19 @@ void JsonlTraceSink::write(const TraceRecord& r) {
 }
 
 void Trace::record(const TraceRecord& record) {
-  unsigned char bytes[kMaxTraceRecordBytes];
-  hasher_.update(bytes, serialize_trace_record(record, bytes));
+  if (pending_bytes_ + kMaxTraceRecordBytes > kPendingBytes) {
+    hasher_.update(pending_, pending_bytes_);
+    pending_bytes_ = 0;
+  }
+  pending_bytes_ += serialize_trace_record(record, pending_ + pending_bytes_);
   ++record_count_;
   if (sink_ != nullptr) sink_->write(record);
+}
+
+std::uint64_t Trace::digest() const {
+  Xxh64 hasher = hasher_;
+  hasher.update(pending_, pending_bytes_);
+  return hasher.digest();
 }
 
 }  // namespace mqttsim::sim

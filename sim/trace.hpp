@@ -105,13 +105,19 @@ class Trace {
   void record(const TraceRecord& record);
 
   // XXH64 of the concatenated serialized records so far (xxhsum -H1 of that byte stream).
-  std::uint64_t digest() const { return hasher_.digest(); }
+  std::uint64_t digest() const;
   std::uint64_t record_count() const { return record_count_; }
 
  private:
+  // Records are serialized into `pending_` and hashed a few kilobytes at a time: XXH64 of a
+  // stream does not depend on how it is split, and one long update costs a fraction of one
+  // short update per record.
+  static constexpr std::size_t kPendingBytes = 8192;
   Xxh64 hasher_;
   TraceSink* sink_;
   std::uint64_t record_count_ = 0;
+  std::size_t pending_bytes_ = 0;
+  unsigned char pending_[kPendingBytes];
 };
 
 }  // namespace mqttsim::sim

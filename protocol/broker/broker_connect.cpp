@@ -151,7 +151,7 @@ void BrokerCore::Impl::forget_on_resume(Session& s) {
 
 void BrokerCore::Impl::on_disconnect(Connection& c, const Disconnect& p, TimeNs now) {
   c.disconnect_received = true;
-  Session& s = state.sessions.at(c.client_id);
+  Session& s = session_of(c);
   if (const auto asked = p.properties.session_expiry_interval_s) {
     // A Protocol Error in prose, without a statement id (MQTT-3.14.2-2 is the server's rule).
     if (s.expiry_interval_s == 0 && *asked != 0) {
@@ -236,11 +236,20 @@ void BrokerCore::Impl::end_session(const std::string& client_id, TimeNs now) {
   if (!it->second.connected && it->second.will) publish_will(it->second, now);
   const bool expired = it->second.expires_ns.has_value() && *it->second.expires_ns <= now;
   release_subscriber(it->second);
+  ++sessions_erased;  // cached Connection::session pointers may dangle now
   state.sessions.erase(client_id);
   if (expired) {
     ++metrics.sessions_expired;
     events.push_back(broker_event::SessionExpired{client_id});
   }
+}
+
+Session& BrokerCore::Impl::session_of(Connection& c) {
+  if (c.session != nullptr && c.session_epoch == sessions_erased) return *c.session;
+  Session& s = state.sessions.at(c.client_id);
+  c.session = &s;
+  c.session_epoch = sessions_erased;
+  return s;
 }
 
 }  // namespace mqttsim::protocol

@@ -113,6 +113,12 @@ void BrokerCore::shutdown(TimeNs now) {
 }
 
 std::optional<Transmit> BrokerCore::poll_transmit() {
+  Transmit t;
+  if (!poll_transmit(t)) return std::nullopt;
+  return t;
+}
+
+bool BrokerCore::poll_transmit(Transmit& out) {
   Impl& m = *impl_;
   while (!m.transmit_queue.empty()) {
     const ConnectionId id = m.transmit_queue.front();
@@ -121,13 +127,15 @@ std::optional<Transmit> BrokerCore::poll_transmit() {
     if (it == m.connections.end()) continue;
     Connection& c = it->second;
     c.queued_for_transmit = false;
-    Transmit t{id, std::move(c.out), c.closing};
+    out.connection = id;
+    out.close = c.closing;
+    out.bytes.swap(c.out);
     c.out.clear();
     // A closing connection's state is gone once its last bytes are handed out.
     if (c.closing) m.connections.erase(it);
-    return t;
+    return true;
   }
-  return std::nullopt;
+  return false;
 }
 
 std::optional<TimeNs> BrokerCore::poll_timeout() const {

@@ -108,6 +108,9 @@ class BrokerCore {
   void shutdown(TimeNs now);
 
   std::optional<Transmit> poll_transmit();
+  // The same into `out`: true when there was one. out.bytes' old buffer goes to the connection
+  // for its next output, so a caller that keeps one Transmit allocates nothing per packet.
+  bool poll_transmit(Transmit& out);
   std::optional<TimeNs> poll_timeout() const;
   std::optional<BrokerEvent> poll_event();
 

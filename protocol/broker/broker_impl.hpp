@@ -36,6 +36,10 @@ struct Connection {
   std::map<std::string, std::uint16_t> outbound_aliases;
   std::vector<std::uint8_t> out;
   bool queued_for_transmit = false;
+  // The session of client_id as last looked up, valid while Impl::sessions_erased still equals
+  // session_epoch (std::map nodes stay put until erased): saves a lookup by string per packet.
+  Session* session = nullptr;
+  std::uint64_t session_epoch = 0;
 
   explicit Connection(ConnectionId connection_id, const BrokerConfig& config);
 };
@@ -99,6 +103,9 @@ struct BrokerCore::Impl {
   void detach_session(Session& s, TimeNs now, bool graceful);
   void publish_will(Session& s, TimeNs now);
   void end_session(const std::string& client_id, TimeNs now);
+  // state.sessions.at(c.client_id), through the connection's cached pointer when it is valid.
+  Session& session_of(Connection& c);
+  std::uint64_t sessions_erased = 0;  // bumped by every erase from state.sessions
 
   std::uint32_t register_subscriber(Session& s);
   void release_subscriber(Session& s);

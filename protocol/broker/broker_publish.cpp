@@ -47,7 +47,7 @@ void BrokerCore::Impl::on_publish(Connection& c, Publish& p, TimeNs now) {
                      bad_publish(ReasonCode::retain_not_supported,
                                  "RETAIN set but Retain Available is 0", "MQTT-3.2.2-14"));
   }
-  Session& s = state.sessions.at(c.client_id);
+  Session& s = session_of(c);
   if (p.qos == QoS::exactly_once) {
     // A repeated QoS 2 id before its PUBREL is not a new message (MQTT-4.3.3-9 / -10).
     if (s.awaiting_pubrel.count(p.packet_id) != 0) return send(c, Pubrec{p.packet_id, {}, {}});
@@ -99,7 +99,7 @@ void BrokerCore::Impl::complete_write_behind(TimeNs now) {
 }
 
 void BrokerCore::Impl::on_pubrel(Connection& c, std::uint16_t id) {
-  Session& s = state.sessions.at(c.client_id);
+  Session& s = session_of(c);
   const bool known = s.awaiting_pubrel.erase(id) != 0;
   // 3.1.1 acknowledgements carry no reason code: 0x92 would not encode.
   const bool ok = known || !is_v5(c.version);
@@ -115,7 +115,7 @@ std::deque<Inflight>::iterator find_inflight(Session& s, std::uint16_t id, Pred 
 }  // namespace
 
 void BrokerCore::Impl::on_puback(Connection& c, std::uint16_t id, TimeNs now) {
-  Session& s = state.sessions.at(c.client_id);
+  Session& s = session_of(c);
   auto it =
       find_inflight(s, id, [](OutboundStage st) { return st == OutboundStage::awaiting_puback; });
   if (it == s.inflight.end()) return;  // late or duplicate: nothing is waiting for it
@@ -124,7 +124,7 @@ void BrokerCore::Impl::on_puback(Connection& c, std::uint16_t id, TimeNs now) {
 }
 
 void BrokerCore::Impl::on_pubrec(Connection& c, const Pubrec& p, TimeNs now) {
-  Session& s = state.sessions.at(c.client_id);
+  Session& s = session_of(c);
   auto it = find_inflight(s, p.packet_id, [](OutboundStage st) {
     return st == OutboundStage::awaiting_pubrec || st == OutboundStage::awaiting_pubcomp;
   });
@@ -143,7 +143,7 @@ void BrokerCore::Impl::on_pubrec(Connection& c, const Pubrec& p, TimeNs now) {
 }
 
 void BrokerCore::Impl::on_pubcomp(Connection& c, std::uint16_t id, TimeNs now) {
-  Session& s = state.sessions.at(c.client_id);
+  Session& s = session_of(c);
   auto it =
       find_inflight(s, id, [](OutboundStage st) { return st == OutboundStage::awaiting_pubcomp; });
   if (it == s.inflight.end()) return;

@@ -35,7 +35,7 @@ void BrokerCore::Impl::on_subscribe(Connection& c, const Subscribe& p, TimeNs no
         {ReasonCode::subscription_identifiers_not_supported,
          "Subscription Identifier sent although not available", "MQTT-5.0 §3.2.2.3.12"});
   }
-  Session& s = state.sessions.at(c.client_id);
+  Session& s = session_of(c);
   Suback ack{p.packet_id, {}, {}};
   std::vector<std::pair<std::string, bool>> retained_due;  // filter, existed before
   for (const Subscription& sub : p.subscriptions) {
@@ -87,7 +87,7 @@ void BrokerCore::Impl::send_retained(Session& s, const std::string& filter,
 }
 
 void BrokerCore::Impl::on_unsubscribe(Connection& c, const Unsubscribe& p) {
-  Session& s = state.sessions.at(c.client_id);
+  Session& s = session_of(c);
   Unsuback ack{p.packet_id, {}, {}};
   for (std::string_view filter : p.filters) {
     const bool existed = s.subscriptions.erase(std::string(filter)) != 0;

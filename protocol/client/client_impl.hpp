@@ -7,6 +7,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "protocol/client/client_session.hpp"
@@ -14,6 +15,30 @@
 namespace mqttsim::protocol {
 
 inline constexpr TimeNs kClientNsPerS = 1'000'000'000;
+
+// A FIFO that keeps its one allocation: events come one or two at a time and are drained at
+// once, where a deque of large variants allocates a block for nearly every event.
+template <class T>
+class ReusedFifo {
+ public:
+  bool empty() const { return head_ == items_.size(); }
+  template <class U>
+  void push_back(U&& item) {
+    items_.emplace_back(std::forward<U>(item));
+  }
+  T take_front() {
+    T item = std::move(items_[head_]);
+    if (++head_ == items_.size()) {
+      items_.clear();
+      head_ = 0;
+    }
+    return item;
+  }
+
+ private:
+  std::vector<T> items_;
+  std::size_t head_ = 0;
+};
 
 // One application message on its way out: owned, so packets built from it can use views.
 struct Outgoing {
@@ -77,7 +102,7 @@ struct ClientSession::Impl {
   bool limits_known = false;    // a CONNACK has been seen
   bool ever_connected = false;  // decides Clean Start of later connections
   ClientConnection conn;
-  std::deque<ClientEvent> events;
+  ReusedFifo<ClientEvent> events;
 
   // Reconnect schedule.
   std::optional<TimeNs> reconnect_at_ns;

@@ -186,7 +186,7 @@ void ClientSession::Impl::on_publish(const Publish& p, TimeNs now) {
     }
     awaiting_pubrel.insert(p.packet_id);
   }
-  client_event::Message message{topic,
+  client_event::Message message{std::move(topic),
                                 std::string(p.payload.as_chars()),
                                 p.qos,
                                 p.retain,

@@ -112,14 +112,21 @@ void ClientSession::handle_timeout(TimeNs now) {
 }
 
 std::optional<ClientTransmit> ClientSession::poll_transmit() {
+  ClientTransmit t;
+  if (!poll_transmit(t)) return std::nullopt;
+  return t;
+}
+
+bool ClientSession::poll_transmit(ClientTransmit& out) {
   Impl& m = *impl_;
-  if (m.conn.out.empty() && !m.conn.close_requested) return std::nullopt;
-  ClientTransmit t{std::move(m.conn.out), m.conn.close_requested};
+  if (m.conn.out.empty() && !m.conn.close_requested) return false;
+  out.bytes.swap(m.conn.out);
+  out.close = m.conn.close_requested;
   m.conn.out.clear();
   m.conn.close_requested = false;
   for (LocalMessageId id : m.conn.qos0_in_out) m.finish(id, 0);  // QoS 0 ends once written
   m.conn.qos0_in_out.clear();
-  return t;
+  return true;
 }
 
 std::optional<TimeNs> ClientSession::poll_timeout() const {
@@ -132,9 +139,7 @@ std::optional<TimeNs> ClientSession::poll_timeout() const {
 
 std::optional<ClientEvent> ClientSession::poll_event() {
   if (impl_->events.empty()) return std::nullopt;
-  ClientEvent e = std::move(impl_->events.front());
-  impl_->events.pop_front();
-  return e;
+  return impl_->events.take_front();
 }
 
 std::optional<TimeNs> ClientSession::wants_connection_at() const {

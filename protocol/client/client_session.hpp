@@ -233,6 +233,9 @@ class ClientSession {
                   std::optional<std::uint32_t> session_expiry_interval_s = std::nullopt);
 
   std::optional<ClientTransmit> poll_transmit();
+  // The same into `out`: true when there was one. out.bytes' old buffer becomes the session's
+  // output buffer, so a caller that keeps one ClientTransmit allocates nothing per packet.
+  bool poll_transmit(ClientTransmit& out);
   // The session's own next deadline (CONNACK timeout, PINGREQ due, PINGRESP timeout). The
   // reconnect time is not one of them: see wants_connection_at().
   std::optional<TimeNs> poll_timeout() const;

@@ -4,6 +4,7 @@
 #include "sim/net/link.hpp"
 
 #include <algorithm>
+#include <limits>
 #include <stdexcept>
 #include <utility>
 
@@ -92,6 +93,12 @@ const char* to_string(DropReason reason) {
 
 TimeNs serialization_ns(std::int64_t size_bytes, std::int64_t rate_bps) {
   if (rate_bps <= 0 || size_bytes <= 0) return 0;
+  // In 64 bits when nothing can overflow (packets below ~570 MB): the same quotient as the
+  // 128-bit path without a __divti3 call per packet.
+  constexpr std::int64_t kHalf = std::numeric_limits<std::int64_t>::max() / 2;
+  if (size_bytes <= kHalf / (8 * kNsPerS) && rate_bps <= kHalf) {
+    return (size_bytes * 8 * kNsPerS + rate_bps - 1) / rate_bps;
+  }
   return ceil_div(static_cast<Wide>(size_bytes) * 8 * kNsPerS, rate_bps);
 }
 
@@ -170,6 +177,17 @@ void LinkModel::set_loss(const LossConfig& loss) {
 void LinkModel::set_bit_error_rate(double ber) {
   config_.bit_error_rate = ber;
   validate(config_);
+  for (PerEntry& e : per_cache_) e = PerEntry{};
+}
+
+double LinkModel::cached_packet_error_rate(std::int64_t size_bytes) {
+  for (const PerEntry& e : per_cache_) {
+    if (e.size_bytes == size_bytes) return e.per;
+  }
+  const double per = packet_error_rate(config_.bit_error_rate, size_bytes * 8);
+  per_cache_[per_cache_next_] = PerEntry{size_bytes, per};
+  per_cache_next_ = static_cast<std::uint8_t>((per_cache_next_ + 1) % std::size(per_cache_));
+  return per;
 }
 
 bool LinkModel::in_outage(TimeNs at_ns) const {
@@ -278,8 +296,8 @@ Outcome LinkModel::transmit(TimeNs now_ns, std::int64_t size_bytes) {
   // Every packet on the wire draws the same numbers whatever its fate, so one drop does not
   // shift the draws of the packets after it.
   const bool lost = lost_by_model();
-  const double per = packet_error_rate(config_.bit_error_rate, size_bytes * 8);
-  const bool corrupted = config_.bit_error_rate > 0 && bernoulli(loss_rng_, per);
+  const bool corrupted =
+      config_.bit_error_rate > 0 && bernoulli(loss_rng_, cached_packet_error_rate(size_bytes));
   TimeNs arrives_ns = saturating_add(departs_ns, draw_delay_ns(jitter_rng_));
   if (config_.in_order) arrives_ns = std::max(arrives_ns, last_delivery_ns_);
 

@@ -175,6 +175,7 @@ class LinkModel {
   TimeNs tx_duration_ns(std::int64_t size_bytes) const;
   bool lost_by_model();
   TimeNs draw_delay_ns(Rng& rng);
+  double cached_packet_error_rate(std::int64_t size_bytes);
   void sort_outages();
   Outcome drop(DropReason reason, TimeNs departed_at_ns = 0);
 
@@ -192,6 +193,14 @@ class LinkModel {
   TimeNs channel_free_ns_ = 0;  // end of the last transmission (plus duty-cycle silence)
   TimeNs last_delivery_ns_ = 0;
   bool ge_bad_ = false;
+  // The PER of the last four packet sizes at the current bit error rate: a link carries few
+  // sizes (pure ACKs, acks, one data size), and the PER costs a log and an exp per packet.
+  struct PerEntry {
+    std::int64_t size_bytes = -1;
+    double per = 0;
+  };
+  PerEntry per_cache_[4];
+  std::uint8_t per_cache_next_ = 0;
   LinkStats stats_;
 };
 

@@ -269,34 +269,80 @@ void Network::set_link_loss(LinkId link, const LossConfig& loss) {
   record_fault("link_loss", topology_.link_source(link), topology_.link_target(link), link);
 }
 
-void Network::partition(const std::vector<NodeId>& a, const std::vector<NodeId>& b) {
+LossOverrideId Network::push_link_loss(LinkId link, const LossConfig& loss) {
+  if (link >= topology_.link_count()) throw std::invalid_argument("push_link_loss: unknown link");
+  auto [it, first] = loss_overrides_.try_emplace(link);
+  if (first) it->second.base = topology_.link(link).config().loss;
+  const LossOverrideId id = next_loss_override_++;
+  it->second.active.emplace_back(id, loss);
+  set_link_loss(link, loss);
+  return id;
+}
+
+void Network::pop_link_loss(LinkId link, LossOverrideId id) {
+  auto it = loss_overrides_.find(link);
+  if (it == loss_overrides_.end()) throw std::invalid_argument("pop_link_loss: no such override");
+  auto& active = it->second.active;
+  const auto entry =
+      std::find_if(active.begin(), active.end(), [id](const auto& e) { return e.first == id; });
+  if (entry == active.end()) throw std::invalid_argument("pop_link_loss: no such override");
+  const bool was_top = entry + 1 == active.end();
+  active.erase(entry);
+  if (!was_top) return;  // a later override is still in force
+  if (active.empty()) {
+    const LossConfig base = it->second.base;
+    loss_overrides_.erase(it);
+    set_link_loss(link, base);
+  } else {
+    set_link_loss(link, active.back().second);
+  }
+}
+
+PartitionId Network::partition(const std::vector<NodeId>& a, const std::vector<NodeId>& b) {
   std::vector<std::uint8_t> side(topology_.node_count(), 0);
   for (const NodeId n : a) side.at(n) |= 1;
   for (const NodeId n : b) side.at(n) |= 2;
   link_down_flags_.resize(topology_.link_count(), 0);
-  std::uint32_t cut = 0;
+  partition_cuts_.resize(topology_.link_count(), 0);
+  const auto id = static_cast<PartitionId>(partition_links_.size());
+  std::vector<LinkId>& cut = partition_links_.emplace_back();
   for (LinkId link = 0; link < topology_.link_count(); ++link) {
     const std::uint8_t from = side[topology_.link_source(link)];
     const std::uint8_t to = side[topology_.link_target(link)];
     if ((from == 1 && to == 2) || (from == 2 && to == 1)) {
+      cut.push_back(link);
+      if (partition_cuts_[link]++ > 0) continue;  // already down by another partition
       link_down_flags_[link] |= kDownByPartition;
       update_link_state(link);
-      ++cut;
     }
   }
   TraceRecord fault;
   fault.time_ns = kernel_.now_ns();
   fault.kind = TraceKind::fault;
-  fault.size_bytes = cut;  // how many links the partition cut
+  fault.size_bytes = static_cast<std::uint32_t>(cut.size());  // how many links it cut
   fault.label = "partition";
   trace_.record(fault);
+  return id;
+}
+
+void Network::uncut(LinkId link) {
+  if (--partition_cuts_[link] > 0) return;  // another partition still cuts it
+  link_down_flags_[link] &= static_cast<std::uint8_t>(~kDownByPartition);
+  update_link_state(link);
+}
+
+void Network::heal(PartitionId id) {
+  if (id >= partition_links_.size()) throw std::invalid_argument("heal: unknown partition");
+  std::vector<LinkId> cut = std::move(partition_links_[id]);
+  partition_links_[id].clear();
+  for (const LinkId link : cut) uncut(link);
+  record_fault("heal", kNoNode, kNoNode, kNoLink);
 }
 
 void Network::heal() {
-  for (LinkId link = 0; link < link_down_flags_.size(); ++link) {
-    if ((link_down_flags_[link] & kDownByPartition) == 0) continue;
-    link_down_flags_[link] &= static_cast<std::uint8_t>(~kDownByPartition);
-    update_link_state(link);
+  for (std::vector<LinkId>& cut : partition_links_) {
+    for (const LinkId link : cut) uncut(link);
+    cut.clear();
   }
   record_fault("heal", kNoNode, kNoNode, kNoLink);
 }

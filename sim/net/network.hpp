@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string_view>
 #include <vector>
@@ -44,6 +45,9 @@ class PacketHandler {
   virtual std::uint64_t duplicate_payload(const Packet& packet) = 0;
 };
 
+using PartitionId = std::uint32_t;
+using LossOverrideId = std::uint64_t;
+
 struct NetworkStats {
   std::uint64_t sent = 0;
   std::uint64_t delivered = 0;
@@ -75,9 +79,17 @@ class Network {
   // everything offered to it and everything still in flight on it.
   void set_link_down(LinkId link, bool down);
   void set_link_loss(LinkId link, const LossConfig& loss);
-  // Every link with one end in `a` and the other in `b` goes down until heal().
-  void partition(const std::vector<NodeId>& a, const std::vector<NodeId>& b);
-  void heal();
+  // Loss faults that overlap in time: each override is one entry of the link's stack and the
+  // effective loss is the latest one still active; when the last ends the link gets back the
+  // loss it had before the first. Removing an entry below the top changes nothing at once.
+  LossOverrideId push_link_loss(LinkId link, const LossConfig& loss);
+  void pop_link_loss(LinkId link, LossOverrideId id);
+  // Every link with one end in `a` and the other in `b` goes down until heal(id) of the returned
+  // id (or heal()). Partitions count per link, so of two overlapping partitions cutting the same
+  // link, the link comes back up only when both are healed.
+  PartitionId partition(const std::vector<NodeId>& a, const std::vector<NodeId>& b);
+  void heal(PartitionId id);
+  void heal();  // every partition
   // A down node neither sends, forwards nor receives: its packets are dropped as node_down.
   void set_node_down(NodeId node, bool down);
   bool node_down(NodeId node) const { return node < node_down_.size() && node_down_[node]; }
@@ -118,6 +130,7 @@ class Network {
   void schedule_arrival(std::uint32_t index, TimeNs at_ns);
   void update_link_state(LinkId link);
   void record_fault(std::string_view label, NodeId node, NodeId peer, LinkId link);
+  void uncut(LinkId link);
 
   Kernel& kernel_;
   Topology& topology_;
@@ -138,6 +151,16 @@ class Network {
   std::vector<LinkId> route_links_;   // append-only: flights keep offsets into it
   std::size_t routes_for_links_ = 0;  // link count the cache was built for
   std::vector<std::uint8_t> link_down_flags_;
+  // Per link, how many active partitions cut it (kDownByPartition is set while nonzero).
+  std::vector<std::uint32_t> partition_cuts_;
+  // Per partition id, the links it cut; emptied once healed.
+  std::vector<std::vector<LinkId>> partition_links_;
+  struct LossStack {
+    LossConfig base;  // the loss before the first active override
+    std::vector<std::pair<LossOverrideId, LossConfig>> active;  // oldest first
+  };
+  std::map<LinkId, LossStack> loss_overrides_;
+  LossOverrideId next_loss_override_ = 0;
   std::vector<bool> node_down_;
   NetworkStats stats_;
 };

@@ -102,10 +102,16 @@ void BrokerHost::on_stream_closed(net::StreamId id, net::StreamCloseReason /*rea
 void BrokerHost::drain() {
   if (!core_) return;
   drain_events();
-  while (auto transmit = core_->poll_transmit()) {
-    send(*transmit);
+  // The buffer of an earlier drain goes round the connections (a nested drain, from a callback
+  // of send(), finds none and allocates): no allocation per packet.
+  protocol::Transmit transmit;
+  transmit.bytes.swap(spare_bytes_);
+  while (core_ && core_->poll_transmit(transmit)) {
+    send(transmit);
     drain_events();
   }
+  spare_bytes_.swap(transmit.bytes);
+  if (!core_) return;
   const auto deadline = core_->poll_timeout();
   if (!deadline) {
     timer_.cancel(world_->kernel);

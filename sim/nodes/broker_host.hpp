@@ -82,6 +82,7 @@ class BrokerHost final : public net::StreamReceiver {
   // keeps a fleet's lookups to one cache miss without letting its order into behaviour.
   std::unordered_map<net::StreamId, Connection> connections_;
   DeadlineTimer timer_;
+  std::vector<std::uint8_t> spare_bytes_;  // see drain()
   WireCounters sent_;
   WireCounters received_;
   BrokerHostStats stats_;

@@ -4,6 +4,7 @@
 #include "sim/nodes/ledger.hpp"
 
 #include <algorithm>
+#include <array>
 #include <stdexcept>
 
 #include "protocol/topic.hpp"
@@ -14,10 +15,21 @@ namespace {
 constexpr char kHex[] = "0123456789abcdef";
 constexpr std::size_t kTagDigits = kTagBytes - 2;
 
+// Lower-case hex digits only, as write_tag() writes them; -1 for anything else. A table: every
+// delivery and every PUBLISH sent reads a tag.
+constexpr std::array<std::int8_t, 256> kHexValues = [] {
+  std::array<std::int8_t, 256> t{};
+  for (auto& v : t) v = -1;
+  for (int c = '0'; c <= '9'; ++c)
+    t[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) {
+    t[static_cast<std::size_t>(c)] = static_cast<std::int8_t>(c - 'a' + 10);
+  }
+  return t;
+}();
+
 int hex_value(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  return -1;
+  return kHexValues[static_cast<unsigned char>(c)];
 }
 
 }  // namespace
@@ -230,9 +242,15 @@ const std::vector<std::uint32_t>& DeliveryLedger::filters_matching(std::uint32_t
 }
 
 std::vector<LedgerClient> DeliveryLedger::expected_subscribers(MessageKey key) const {
-  const MessageRecord& r = message(key);
   std::vector<LedgerClient> out;
-  if (r.refused || r.will) return out;
+  expected_subscribers_into(message(key), out);
+  return out;
+}
+
+void DeliveryLedger::expected_subscribers_into(const MessageRecord& r,
+                                               std::vector<LedgerClient>& out) const {
+  out.clear();
+  if (r.refused || r.will) return;
   for (const std::uint32_t f : filters_matching(r.topic)) {
     for (const std::size_t index : by_filter_.at(f)) {
       const SubscriptionInterval& interval = intervals_[index];
@@ -242,7 +260,6 @@ std::vector<LedgerClient> DeliveryLedger::expected_subscribers(MessageKey key) c
   }
   std::sort(out.begin(), out.end());
   out.erase(std::unique(out.begin(), out.end()), out.end());
-  return out;
 }
 
 namespace {
@@ -299,8 +316,9 @@ QosCounts DeliveryLedger::counts(protocol::QoS qos, TimeNs published_before_ns) 
 
 QosCounts DeliveryLedger::counts(int qos_level, TimeNs published_before_ns) const {
   QosCounts c;
+  std::vector<LedgerClient> expected;
   for_each_message_tally(*this, qos_level, published_before_ns,
-                         [&](const MessageRecord& r, MessageKey key,
+                         [&](const MessageRecord& r, MessageKey,
                              const std::vector<PairTally>& tallies, std::uint64_t retained) {
                            if (r.refused) {
                              ++c.refused;
@@ -315,7 +333,8 @@ QosCounts DeliveryLedger::counts(int qos_level, TimeNs published_before_ns) cons
                              c.deliveries += t.deliveries;
                              if (t.deliveries > 1) ++c.duplicated;
                            }
-                           for (const LedgerClient s : expected_subscribers(key)) {
+                           expected_subscribers_into(r, expected);
+                           for (const LedgerClient s : expected) {
                              ++c.expected;
                              const bool got =
                                  std::any_of(tallies.begin(), tallies.end(),

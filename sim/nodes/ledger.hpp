@@ -231,6 +231,8 @@ class DeliveryLedger {
                                          TimeNs published_before_ns = kTimeMaxNs) const;
   // The subscribers expected to receive `key` (sorted, distinct).
   std::vector<LedgerClient> expected_subscribers(MessageKey key) const;
+  // The same into `out` (cleared first), so a walk over millions of messages reuses one buffer.
+  void expected_subscribers_into(const MessageRecord& r, std::vector<LedgerClient>& out) const;
 
  private:
   const std::vector<std::uint32_t>& filters_matching(std::uint32_t topic) const;

@@ -329,14 +329,18 @@ void VirtualClient::on_stream_closed(net::StreamId id, net::StreamCloseReason /*
 }
 
 void VirtualClient::drain() {
-  while (auto transmit = session_.poll_transmit()) {
+  // Buffers swap with the session's (a nested drain finds no spare and allocates): no
+  // allocation per packet.
+  protocol::ClientTransmit transmit;
+  transmit.bytes.swap(spare_bytes_);
+  while (session_.poll_transmit(transmit)) {
     if (!stream_up_) continue;  // no connection: the bytes have nowhere to go
     account_sent(*world_, node_, broker_, protocol::is_v5(session_.config().version),
-                 /*is_publisher=*/true, transmit->bytes, sent_);
-    if (!transmit->bytes.empty()) {
-      world_->transport.write(stream_, net::StreamSide::client, transmit->bytes);
+                 /*is_publisher=*/true, transmit.bytes, sent_);
+    if (!transmit.bytes.empty()) {
+      world_->transport.write(stream_, net::StreamSide::client, transmit.bytes);
     }
-    if (transmit->close) {
+    if (transmit.close) {
       world_->transport.close(stream_, net::StreamSide::client);
       stream_ = 0;
       stream_up_ = false;

@@ -126,6 +126,7 @@ class VirtualClient final : public net::StreamReceiver {
   WireCounters sent_;
   WireCounters received_;
   ClientStats stats_;
+  std::vector<std::uint8_t> spare_bytes_;  // see drain()
 };
 
 }  // namespace mqttsim::sim::nodes

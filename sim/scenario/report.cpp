@@ -120,16 +120,21 @@ void add_timeline(const World& world, TimeNs cutoff_ns, reports::RunReport& repo
     return report.timeline[std::min(buckets - 1, static_cast<std::size_t>(t / bucket_ns))];
   };
   const nodes::DeliveryLedger& ledger = world.ledger();
-  for (const nodes::DeliveryRecord& d : ledger.deliveries()) ++at(d.time_ns).delivered;
+  const std::vector<nodes::DeliveryRecord>& deliveries = ledger.deliveries();
+  for (const nodes::DeliveryRecord& d : deliveries) ++at(d.time_ns).delivered;
+  std::vector<nodes::LedgerClient> expected, got;  // reused: a fleet hour has millions
   for (nodes::MessageKey key = 1; key <= ledger.message_count(); ++key) {
     const nodes::MessageRecord& m = ledger.message(key);
     if (m.refused) continue;
     ++at(m.published_ns).published;
     if (m.published_ns >= cutoff_ns) continue;
-    const auto expected = ledger.expected_subscribers(key);
+    ledger.expected_subscribers_into(m, expected);
     if (expected.empty()) continue;
-    std::vector<nodes::LedgerClient> got;
-    for (const auto& d : ledger.deliveries_of(key)) got.push_back(d.subscriber);
+    got.clear();
+    for (std::uint32_t i = m.first_delivery; i != nodes::kNoDelivery;
+         i = deliveries[i].next_of_message) {
+      got.push_back(deliveries[i].subscriber);
+    }
     std::sort(got.begin(), got.end());
     for (nodes::LedgerClient s : expected) {
       if (!std::binary_search(got.begin(), got.end(), s)) ++at(m.published_ns).lost;

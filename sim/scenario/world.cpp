@@ -275,34 +275,42 @@ void World::schedule_faults() {
       nodes_matching(f.other_side);
     }
     if (f.kind == FaultKind::client_crash) clients_matching(f.targets);
-    kernel_.schedule_at(f.at_ns, [this, i] { apply_fault(spec_.faults[i], false); });
+    kernel_.schedule_at(f.at_ns, [this, i] { apply_fault(i, false); });
     if (f.for_ns) {
-      kernel_.schedule_at(f.at_ns + *f.for_ns, [this, i] { apply_fault(spec_.faults[i], true); });
+      kernel_.schedule_at(f.at_ns + *f.for_ns, [this, i] { apply_fault(i, true); });
     }
   }
 }
 
-void World::apply_fault(const FaultSpec& f, bool undo) {
+void World::apply_fault(std::size_t index, bool undo) {
+  const FaultSpec& f = spec_.faults[index];
   switch (f.kind) {
     case FaultKind::link_down:
-      for (net::LinkId link : links_named(f.targets)) network_->set_link_down(link, !undo);
+      // Counted per link: of two overlapping link_down faults, the first end keeps it down.
+      for (net::LinkId link : links_named(f.targets)) {
+        std::uint32_t& holds = link_down_holds_[link];
+        if (!undo && holds++ == 0) network_->set_link_down(link, true);
+        if (undo && holds > 0 && --holds == 0) network_->set_link_down(link, false);
+      }
       break;
     case FaultKind::loss:
-      for (net::LinkId link : links_named(f.targets)) {
-        if (!undo) {
-          loss_before_fault_.emplace(link, topology_.link(link).config().loss);
-          network_->set_link_loss(link, f.loss);
-        } else if (auto it = loss_before_fault_.find(link); it != loss_before_fault_.end()) {
-          network_->set_link_loss(link, it->second);
-          loss_before_fault_.erase(it);
+      if (!undo) {
+        auto& held = loss_faults_[index];
+        for (net::LinkId link : links_named(f.targets)) {
+          held.emplace_back(link, network_->push_link_loss(link, f.loss));
         }
+      } else if (auto it = loss_faults_.find(index); it != loss_faults_.end()) {
+        for (const auto& [link, id] : it->second) network_->pop_link_loss(link, id);
+        loss_faults_.erase(it);
       }
       break;
     case FaultKind::partition:
-      if (undo) {
-        network_->heal();
-      } else {
-        network_->partition(nodes_matching(f.targets), nodes_matching(f.other_side));
+      if (!undo) {
+        partition_faults_[index] =
+            network_->partition(nodes_matching(f.targets), nodes_matching(f.other_side));
+      } else if (auto it = partition_faults_.find(index); it != partition_faults_.end()) {
+        network_->heal(it->second);
+        partition_faults_.erase(it);
       }
       break;
     case FaultKind::broker_crash:

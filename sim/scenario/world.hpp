@@ -102,7 +102,7 @@ class World {
                      std::uint32_t index, const nodes::ClientBehaviour& behaviour);
   nodes::SnGatewayHost& gateway_host(const std::string& gateway_node);
   void schedule_faults();
-  void apply_fault(const FaultSpec& fault, bool undo);
+  void apply_fault(std::size_t index, bool undo);
   std::vector<net::LinkId> links_named(const std::vector<std::string>& names) const;
   std::vector<net::NodeId> nodes_matching(const std::vector<std::string>& patterns) const;
   std::vector<nodes::VirtualClient*> clients_matching(const std::vector<std::string>& patterns);
@@ -127,7 +127,11 @@ class World {
   std::map<std::string, std::size_t> gateway_index_;
   std::deque<nodes::SnClientNode> sn_clients_;
   std::map<std::string, std::pair<net::LinkId, net::LinkId>> links_by_name_;
-  std::map<net::LinkId, net::LossConfig> loss_before_fault_;
+  // What each active fault (by index in spec_.faults) holds, so that its end undoes only its own
+  // part when faults overlap: loss overrides, partitions, and link_down holds counted per link.
+  std::map<std::size_t, std::vector<std::pair<net::LinkId, net::LossOverrideId>>> loss_faults_;
+  std::map<std::size_t, net::PartitionId> partition_faults_;
+  std::map<net::LinkId, std::uint32_t> link_down_holds_;
 };
 
 // Expands {n}, {id}, {group} and the names of `values` (item (n − 1) mod size) in `text`;

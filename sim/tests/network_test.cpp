@@ -176,6 +176,63 @@ TEST_CASE("a partition cuts the links between its sides both ways until heal") {
   CHECK(faults[2].label == "heal");
 }
 
+TEST_CASE("of two overlapping partitions cutting one link, the first heal leaves it cut") {
+  Line net;
+  const PartitionId first = net.network.partition({net.a}, {net.r, net.b});
+  const PartitionId second = net.network.partition({net.a, net.r}, {net.b});  // r<->b
+  const PartitionId third = net.network.partition({net.r}, {net.a});          // a<->r again
+  CHECK(net.network.link_down(net.ar.first));
+  CHECK(net.network.link_down(net.rb.first));
+  net.network.heal(first);
+  CHECK(net.network.link_down(net.ar.first));  // still cut by `third`
+  CHECK(net.network.link_down(net.ar.second));
+  CHECK(net.network.link_down(net.rb.first));  // `second` is untouched
+  net.send(net.a, net.r, 100, 1);
+  net.kernel.run();
+  CHECK(net.recorder.arrived.empty());
+  net.network.heal(third);
+  CHECK_FALSE(net.network.link_down(net.ar.first));
+  CHECK(net.network.link_down(net.rb.first));
+  net.send(net.a, net.r, 100, 2);
+  net.kernel.run();
+  REQUIRE(net.recorder.arrived.size() == 1);
+  CHECK(net.recorder.arrived[0].second.payload == 2);
+  net.network.heal(second);
+  CHECK_FALSE(net.network.link_down(net.rb.first));
+  net.network.heal(second);  // healing twice changes nothing
+  CHECK_FALSE(net.network.link_down(net.rb.first));
+  CHECK_THROWS_AS(net.network.heal(PartitionId{99}), std::invalid_argument);
+}
+
+TEST_CASE("overlapping loss overrides: the latest active one is in force, then the link's own") {
+  Line net;
+  const LinkId link = net.rb.first;
+  const auto p_now = [&] { return net.topology.link(link).config().loss.p; };
+  LossConfig own;
+  own.kind = LossKind::bernoulli;
+  own.p = 0.01;
+  net.network.set_link_loss(link, own);
+  LossConfig low = own, high = own, mid = own;
+  low.p = 0.2;
+  high.p = 0.3;
+  mid.p = 0.25;
+  const LossOverrideId a = net.network.push_link_loss(link, low);
+  CHECK(p_now() == 0.2);
+  const LossOverrideId b = net.network.push_link_loss(link, high);
+  CHECK(p_now() == 0.3);
+  net.network.pop_link_loss(link, a);  // the older one ends first: the newer stays in force
+  CHECK(p_now() == 0.3);
+  const LossOverrideId c = net.network.push_link_loss(link, mid);
+  CHECK(p_now() == 0.25);
+  net.network.pop_link_loss(link, c);  // the newest ends: back to the one below it
+  CHECK(p_now() == 0.3);
+  net.network.pop_link_loss(link, b);
+  CHECK(p_now() == 0.01);
+  CHECK_THROWS_AS(net.network.pop_link_loss(link, b), std::invalid_argument);
+  // Each change of the effective loss is one fault record; the pop of `a` changed nothing.
+  CHECK(net.records(TraceKind::fault).size() == 6);
+}
+
 TEST_CASE("a down node neither sends, forwards nor receives") {
   Line net;
   net.network.set_node_down(net.r, true);
