@@ -139,8 +139,10 @@ ExploreResult explore(const ExploreOptions& options,
   rc::detail::TestMetadata metadata;
   metadata.id = "mqttsim check";
   metadata.description = "QoS invariants over generated scenarios";
+  // The overload with an explicit (empty) reproduce map: the others read RapidCheck's global
+  // configuration, which prints a line with a random seed of its own that means nothing here.
   const rc::detail::TestResult outcome =
-      rc::detail::checkProperty(rc::detail::toProperty(property), metadata, params, listener);
+      rc::detail::checkProperty(rc::detail::toProperty(property), metadata, params, listener, {});
 
   ExploreResult result;
   rc::detail::SuccessResult success;
