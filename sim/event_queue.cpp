@@ -50,13 +50,19 @@ void EventQueue::adapt(std::uint64_t now_ns) {
     return;
   }
   until_adapt_ = kAdaptEvery;
+  // A pop below the window's start (possible after a dropped cancelled event) restarts it.
+  if (now_ns < adapt_window_start_ns_) {
+    adapt_window_start_ns_ = now_ns;
+    adapt_window_popped_ = popped_;
+    return;
+  }
   const std::uint64_t window_ns = now_ns - adapt_window_start_ns_;
   adapt_window_start_ns_ = now_ns;
   adapt_window_popped_ = popped_;
   // Buckets a quarter to half of the mean gap between events wide (mostly one entry or none,
-  // so a bucket rarely needs a heap), and four times as many buckets as pending events: the
-  // horizon then spans about the pending spread, and twice it when events are due evenly, as
-  // in the hold model.
+  // so a bucket rarely needs a heap), and four to eight times as many buckets as pending events:
+  // the horizon then spans about the pending spread, and twice it when events are due evenly, as in
+  // the hold model.
   const std::uint64_t gap_ns =
       std::max<std::uint64_t>(1, window_ns / std::max<std::uint64_t>(1, pops));
   const auto shift = std::clamp(static_cast<unsigned>(std::bit_width(gap_ns)), 2u, 42u) - 2;

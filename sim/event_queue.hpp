@@ -54,7 +54,7 @@ class EventQueue {
     if (front_.empty()) {
       Entry unused;
       if (wheel_on_) refill<false>([](const Entry&) {}, unused);
-      if (!wheel_on_) return far_.peek();  // also when refill() just turned the wheel off
+      if (!wheel_on_) return far_.peek();
     }
     return front_.front();
   }
@@ -75,7 +75,7 @@ class EventQueue {
         count_pop(out);
         return true;
       }
-      if (!wheel_on_) {  // also when refill() just turned the wheel off
+      if (!wheel_on_) {
         if (far_.peek().time_ns > end_ns) return false;
         out = far_.pop(coming_soon);
         count_pop(out);

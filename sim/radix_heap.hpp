@@ -63,9 +63,6 @@ class RadixHeap {
     return pop([](const Entry&) {});
   }
 
-  // Keeps the entries for which keep(entry) is true (used to drop cancelled ones).
-  template <class Keep>
-  void retain(Keep keep);
   template <class Visit>
   void for_each(Visit visit) const {
     for (const std::vector<Entry>& bucket : buckets_) {
@@ -154,28 +151,6 @@ RadixHeap::Entry RadixHeap::pop(ComingSoon coming_soon) {
   entries.clear();
   peeked_ = false;
   return minimum;
-}
-
-template <class Keep>
-void RadixHeap::retain(Keep keep) {
-  for (unsigned bucket = 0; bucket < kLevels * kDigits; ++bucket) {
-    std::vector<Entry>& entries = buckets_[bucket];
-    if (entries.empty()) continue;
-    std::size_t kept = 0;
-    for (const Entry& entry : entries) {
-      if (keep(entry)) entries[kept++] = entry;
-    }
-    size_ -= entries.size() - kept;
-    entries.resize(kept);
-    if (kept == 0) unmark(bucket);
-  }
-  const std::size_t early_before = early_.size();
-  early_.erase(std::remove_if(early_.begin(), early_.end(),
-                              [&keep](const Entry& entry) { return !keep(entry); }),
-               early_.end());
-  size_ -= early_before - early_.size();
-  std::make_heap(early_.begin(), early_.end(), later);
-  peeked_ = false;
 }
 
 }  // namespace mqttsim::sim

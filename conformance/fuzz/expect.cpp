@@ -148,6 +148,11 @@ ReplyExpectations::Match ReplyExpectations::on_received(const protocol::Packet& 
   };
   if ((type == kPuback || type == kPubrec) && std::visit(reason, packet) >= 0x80) {
     drop_deliveries_of(publish_id);
+    if (type == kPubrec) {
+      // A refusing PUBREC ends the QoS 2 exchange: nothing will be routed, and the id is free.
+      qos2_routed_.erase(publish_id);
+      qos2_unreleased_.erase(publish_id);
+    }
   }
   return Match::reply;
 }

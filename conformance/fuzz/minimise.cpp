@@ -60,7 +60,8 @@ class Minimiser {
   }
 
  private:
-  // The fixed header's size when `packet` is exactly one packet with a minimal length, else 0.
+  // The fixed header's size when `packet` is exactly one packet (its Remaining Length, in any
+  // number of bytes, counts exactly the rest), else 0.
   static std::size_t header_size(const Bytes& packet) {
     std::size_t i = 1;
     std::uint32_t length = 0;
@@ -110,7 +111,7 @@ class Minimiser {
     return executor.serves_until(deadline);
   }
 
-  // ddmin: remove chunks (complements first, then keep single chunks) while the test passes,
+  // ddmin, complements only: remove chunks while the test passes,
   // doubling the granularity when nothing can go. True when it reached 1-minimality.
   template <typename T, typename Test>
   bool ddmin(std::vector<T>& items, const Test& test) {

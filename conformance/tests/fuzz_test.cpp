@@ -116,9 +116,10 @@ TEST_CASE("a finding's replay file reads back to the same steps and version") {
   CHECK_FALSE(error.empty());
 }
 
-protocol::Packet decoded(const Bytes& bytes, protocol::Sender sender) {
-  auto result = protocol::decode_packet(protocol::ByteView(bytes.data(), bytes.size()),
-                                        protocol::Version::v3_1_1, sender);
+protocol::Packet decoded(const Bytes& bytes, protocol::Sender sender,
+                         protocol::Version version = protocol::Version::v3_1_1) {
+  auto result =
+      protocol::decode_packet(protocol::ByteView(bytes.data(), bytes.size()), version, sender);
   REQUIRE(std::holds_alternative<protocol::Packet>(result));
   return std::get<protocol::Packet>(result);
 }
@@ -203,6 +204,35 @@ TEST_CASE("our QoS 2 message is owed by the PUBCOMP, whether routed on PUBLISH o
   owed.next_step();
   owed.on_sent(decoded({0x62, 0x02, 0, 4}, c), "");
   CHECK(owed.on_received(decoded({0x70, 0x02, 0, 4}, s)) == M::reply);
+  CHECK_FALSE(owed.waiting());
+}
+
+TEST_CASE("a QoS 2 message refused by its PUBREC is owed no delivery, and its id is free again") {
+  using M = ReplyExpectations::Match;
+  const auto c = protocol::Sender::client;
+  const auto s = protocol::Sender::server;
+  ReplyExpectations owed;
+  owed.on_sent(decoded({0x82, 0x09, 0, 1, 0, 4, 'f', 'z', '/', '#', 2}, c), "");
+  owed.on_received(decoded({0x90, 0x03, 0, 1, 2}, s));
+  owed.next_step();
+  const Bytes qos2{0x34, 0x09, 0, 4, 'f', 'z', '/', 'a', 0, 5, 'r'};
+  owed.on_sent(decoded(qos2, c), "fz/a");
+  // 5.0 PUBREC 0x80 (Unspecified error): the exchange ends here (MQTT-4.3.3).
+  CHECK(owed.on_received(decoded({0x50, 0x03, 0, 5, 0x80}, s, protocol::Version::v5)) == M::reply);
+  owed.next_step();
+  owed.on_sent(decoded({0x62, 0x02, 0, 5}, c), "");  // a PUBREL anyway: owes PUBCOMP only
+  CHECK(owed.on_received(decoded({0x70, 0x02, 0, 5}, s)) == M::reply);
+  CHECK_FALSE(owed.waiting());
+  owed.next_step();
+  // The id was released by the refusal: the same id again is a new message, routed on PUBREL.
+  owed.on_sent(decoded(qos2, c), "fz/a");
+  CHECK(owed.on_received(decoded({0x50, 0x02, 0, 5}, s)) == M::reply);
+  owed.next_step();
+  owed.on_sent(decoded({0x62, 0x02, 0, 5}, c), "");
+  CHECK(owed.on_received(decoded({0x70, 0x02, 0, 5}, s)) == M::reply);
+  CHECK(owed.waiting());
+  const Bytes routed{0x34, 0x09, 0, 4, 'f', 'z', '/', 'a', 0, 1, 'r'};
+  CHECK(owed.on_received(decoded(routed, s)) == M::awaited);
   CHECK_FALSE(owed.waiting());
 }
 

@@ -164,6 +164,11 @@ std::size_t ClientSession::queued_count() const {
 std::size_t ClientSession::pending_requests() const {
   return impl_->requests.size();
 }
+std::vector<std::string> ClientSession::granted_filters() const {
+  std::vector<std::string> filters;
+  for (const auto& entry : impl_->subscriptions) filters.push_back(entry.first);
+  return filters;
+}
 const ClientConfig& ClientSession::config() const {
   return impl_->config;
 }

@@ -250,6 +250,8 @@ class ClientSession {
   std::size_t inflight_count() const;    // QoS 1/2 messages sent and not yet acknowledged
   std::size_t queued_count() const;      // messages waiting for a connection or the window
   std::size_t pending_requests() const;  // SUBSCRIBE/UNSUBSCRIBE not yet acknowledged
+  // The filters the server granted, in order: those a Session Present 0 subscribes again.
+  std::vector<std::string> granted_filters() const;
   const ClientConfig& config() const;
 
  private:

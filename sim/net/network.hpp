@@ -78,6 +78,8 @@ class Network {
   // Faults, effective at kernel now, each recorded as a `fault` trace record. A down link drops
   // everything offered to it and everything still in flight on it.
   void set_link_down(LinkId link, bool down);
+  // Sets the link's own loss. While loss overrides are pushed on the link, the last pop restores
+  // the loss the link had at the first push, not one set in between.
   void set_link_loss(LinkId link, const LossConfig& loss);
   // Loss faults that overlap in time: each override is one entry of the link's stack and the
   // effective loss is the latest one still active; when the last ends the link gets back the

@@ -121,13 +121,15 @@ void VirtualClient::begin(TimeNs now) {
 void VirtualClient::subscribe_all() {
   if (filters_.empty()) return;
   const TimeNs now = world_->kernel.now_ns();
-  record_subscribe_requests(now);
+  record_subscribe_requests(now, {});
   session_.subscribe(now, filters_);
 }
 
 // The checks need when a SUBSCRIBE could first have reached the broker (see SubscribeRecord).
-void VirtualClient::record_subscribe_requests(TimeNs now) {
+// `only`: the filters being sent, when not all of them (empty: all).
+void VirtualClient::record_subscribe_requests(TimeNs now, const std::vector<std::string>& only) {
   for (const protocol::SubscribeFilter& f : filters_) {
+    if (!only.empty() && std::find(only.begin(), only.end(), f.filter) == only.end()) continue;
     world_->ledger.subscribe_requested(ledger_id_, f.filter, now,
                                        static_cast<std::uint8_t>(f.options.retain_handling),
                                        f.options.retain_as_published);
@@ -415,8 +417,12 @@ void VirtualClient::handle_event(const protocol::ClientEvent& event) {
     if (!c->session_present) ledger.subscriptions_lost(ledger_id_, last_loss_ns_);
     if (!c->session_present && stats_.connects > 1) {
       ledger.session_restarted(ledger_id_, now);
-      // The session subscribes again by itself (resubscribe_on_new_session): Subscribed{0}.
-      record_subscribe_requests(now);
+      // The session subscribes again by itself (resubscribe_on_new_session) to what it was
+      // granted; nothing after a crash that wiped its state (begin() recorded that SUBSCRIBE).
+      const std::vector<std::string> again = session_.granted_filters();
+      if (session_.config().resubscribe_on_new_session && !again.empty()) {
+        record_subscribe_requests(now, again);
+      }
     }
     trace_protocol_event(*world_, node_, "connected", c->session_present ? 1 : 0);
   } else if (const auto* s = std::get_if<ev::Subscribed>(&event)) {

@@ -83,7 +83,7 @@ class VirtualClient final : public net::StreamReceiver {
   void schedule_publish(std::uint32_t which, TimeNs at_ns);
   void on_churn_timer();
   void subscribe_all();
-  void record_subscribe_requests(TimeNs now);
+  void record_subscribe_requests(TimeNs now, const std::vector<std::string>& only);
   void begin(TimeNs now);  // connect, subscribe, publish timers (start and recover)
   MessageKey publish_message(std::string topic, std::uint32_t topic_id,
                              std::size_t payload_size_bytes, protocol::QoS qos, bool retain,

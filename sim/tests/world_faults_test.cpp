@@ -1,6 +1,7 @@
 // The scenario fault timeline when faults overlap: each loss fault is one override on the link's
-// stack (the latest active one is in force), and a partition's end heals only its own cut, so the
-// first end of two overlapping faults does not undo the second.
+// stack (the latest active one is in force), and a partition's or link_down's end lifts only its
+// own cut, so the first end of two overlapping faults does not undo the second. Also: a client
+// crash records exactly the SUBSCRIBEs the client sends again.
 #include <catch2/catch.hpp>
 
 #include <string>
@@ -35,6 +36,8 @@ faults:
   - {at: 80500ms, loss: {link: backhaul, p: 0.5}, for: 20s}
   - {at: 130500ms, partition: {a: [ap], b: [broker]}, for: 20s}
   - {at: 140500ms, partition: {a: [broker], b: ["sensor-*", ap]}, for: 20s}
+  - {at: 170500ms, link_down: backhaul, for: 15s}
+  - {at: 175500ms, link_down: backhaul, for: 20s}
 )";
 
 // The loss the timeline above puts on the backhaul at `t_s` (never on an edge).
@@ -48,7 +51,7 @@ double expected_loss(double t_s) {
 }
 
 bool expected_cut(double t_s) {
-  return t_s > 130.5 && t_s < 160.5;
+  return (t_s > 130.5 && t_s < 160.5) || (t_s > 170.5 && t_s < 195.5);
 }
 
 struct Observed {
@@ -100,7 +103,7 @@ TEST_CASE("overlapping loss faults: the latest active one is in force at each mo
   }
 }
 
-TEST_CASE("overlapping partitions block traffic until the last one ends") {
+TEST_CASE("overlapping partitions and link_downs block traffic until the last one ends") {
   const Observed seen = run_overlapping();
   for (std::size_t i = 0; i < seen.times_s.size(); ++i) {
     INFO("at " << seen.times_s[i] << " s");
@@ -112,9 +115,42 @@ TEST_CASE("overlapping partitions block traffic until the last one ends") {
     const double t_s = static_cast<double>(r.time_ns) / 1e9;
     if (t_s > 130.6 && t_s < 160.5) ++during;
     if (t_s > 121 && t_s < 130.5) ++before;
-    if (t_s > 160.5) ++after;
+    if (t_s > 160.5 && t_s < 170.5) ++after;
   }
   CHECK(before > 0);
   CHECK(during == 0);
   CHECK(after > 0);
+}
+
+TEST_CASE("a client crash records only the SUBSCRIBEs the client sends again, each answered") {
+  // Without persistent state a crashed client starts over and subscribes from begin(); its
+  // fresh session has nothing granted to re-send on the Session Present 0 that follows.
+  const char* yaml = R"(name: crash-resubscribe
+seed: 2
+duration: 100s
+topology:
+  nodes: {ap: router}
+  links:
+    backhaul: {between: [ap, broker], profile: ethernet}
+clients:
+  sensor:
+    count: 1
+    attach: {to: ap, profile: ethernet}
+    publish: {topic: "t/{n}", every: 1s, qos: 1, payload: 8}
+  reader:
+    count: 1
+    attach: {to: ap, profile: ethernet}
+    subscribe: [{filter: "t/#", qos: 1}]
+faults:
+  - {at: 20s, client_crash: "reader-*", for: 5s}
+  - {at: 60s, client_crash: "reader-*", for: 5s}
+)";
+  LoadResult loaded = parse_scenario(yaml, "crash-resubscribe.yaml");
+  INFO((loaded.errors.empty() ? std::string() : loaded.errors.front()));
+  REQUIRE(loaded.spec);
+  World world(*loaded.spec, std::nullopt, nullptr);
+  world.run([](const Progress&) {});
+  const auto& subscribes = world.ledger().subscribes();
+  CHECK(subscribes.size() == 3);  // the first connection and one per restart
+  for (const nodes::SubscribeRecord& s : subscribes) CHECK(s.granted_ns != nodes::kNeverNs);
 }
