@@ -60,6 +60,23 @@ def _spawn(args, log, **kw):
                             **kw)
 
 
+def make_certificates(work):
+    """A CA and a server certificate for localhost, readable by mosquitto's own user."""
+    w = pathlib.Path(work)
+    run = lambda *a: subprocess.run(a, check=True, capture_output=True, cwd=work)
+    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
+        "ca.crt", "-days", "2", "-subj", "/CN=mqttsim-test-ca")
+    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out",
+        "server.csr", "-subj", "/CN=localhost")
+    (w / "ext.cnf").write_text("subjectAltName=DNS:localhost\n")
+    run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
+        "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "ext.cnf")
+    os.chmod(work, 0o755)
+    for f in w.iterdir():
+        os.chmod(f, 0o644)
+    return w / "ca.crt"
+
+
 def start_mosquitto(work, tls_files=None):
     """mosquitto 2.0 (Debian); tls_files: (cafile, certfile, keyfile) for a TLS listener."""
     port = free_port()

@@ -13,17 +13,6 @@ using cases::str;
 
 namespace {
 
-std::uint64_t splitmix(std::uint64_t& x) {
-  std::uint64_t z = (x += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
-std::uint64_t rotl(std::uint64_t x, int k) {
-  return (x << k) | (x >> (64 - k));
-}
-
 Bytes u16(std::uint16_t v) {
   return {static_cast<std::uint8_t>(v >> 8), static_cast<std::uint8_t>(v & 0xFF)};
 }
@@ -34,34 +23,8 @@ Bytes with_length(const Bytes& props) {
 
 }  // namespace
 
-Prng::Prng(std::uint64_t seed) {
-  for (auto& s : s_) s = splitmix(seed);
-}
-
-std::uint64_t Prng::next() {
-  const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
-  const std::uint64_t t = s_[1] << 17;
-  s_[2] ^= s_[0];
-  s_[3] ^= s_[1];
-  s_[1] ^= s_[2];
-  s_[0] ^= s_[3];
-  s_[2] ^= t;
-  s_[3] = rotl(s_[3], 45);
-  return result;
-}
-
-std::uint32_t Prng::below(std::uint32_t n) {
-  // Lemire's multiply-shift; the tiny bias is irrelevant for fuzzing.
-  return static_cast<std::uint32_t>(((next() >> 32) * n) >> 32);
-}
-
 std::uint64_t fork_seed(std::uint64_t seed, std::uint64_t stream, std::uint64_t index) {
-  std::uint64_t x = seed;
-  std::uint64_t h = splitmix(x);
-  x = h ^ stream;
-  h = splitmix(x);
-  x = h ^ index;
-  return splitmix(x);
+  return sim::Rng(seed).fork(std::to_string(stream) + "/" + std::to_string(index)).next_u64();
 }
 
 Bytes varint(std::uint32_t n) {

@@ -8,15 +8,19 @@
 #include <vector>
 
 #include "conformance/fuzz/fuzz.hpp"
+#include "sim/random.hpp"
 
 namespace mqttsim::conformance::fuzz {
 
-// xoshiro256** seeded through splitmix64: the same sequence on every platform.
+// The simulator's generator (sim/random.hpp: the same sequence on every platform) with the
+// 32-bit draws the packet grammar uses.
 class Prng {
  public:
-  explicit Prng(std::uint64_t seed);
-  std::uint64_t next();
-  std::uint32_t below(std::uint32_t n);  // uniform in [0, n); n > 0
+  explicit Prng(std::uint64_t seed) : rng_(seed) {}
+  std::uint64_t next() { return rng_.next_u64(); }
+  std::uint32_t below(std::uint32_t n) {  // uniform in [0, n); n > 0
+    return static_cast<std::uint32_t>(rng_.below(n));
+  }
   bool chance(std::uint32_t percent) { return below(100) < percent; }
   template <typename T>
   const T& pick(const std::vector<T>& items) {
@@ -24,11 +28,11 @@ class Prng {
   }
 
  private:
-  std::uint64_t s_[4];
+  sim::Rng rng_;
 };
 
-// A seed for stream `stream`, item `index`, of a run seeded with `seed` (splitmix64 mixing):
-// independent streams, so that one case's draws cannot shift another's.
+// A seed for stream `stream`, item `index`, of a run seeded with `seed` (sim::Rng::fork by
+// name): independent streams, so that one case's draws cannot shift another's.
 std::uint64_t fork_seed(std::uint64_t seed, std::uint64_t stream, std::uint64_t index);
 
 // What the broker's last answer says about the session: AFLNet's "response code as state".

@@ -17,13 +17,14 @@ import json
 import os
 import pathlib
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 HERE = pathlib.Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(HERE))
+import real_brokers  # noqa: E402
+
 MQTTSIM = os.environ["MQTTSIM_BIN"]
 FAILURES = []
 
@@ -34,21 +35,13 @@ def check(condition, message):
         FAILURES.append(message)
 
 
-def free_port():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+free_port = real_brokers.free_port
 
 
 def wait_port(port, proc):
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    proc.kill()
-    raise SystemExit(f"nothing listens on {port}")
+    if not real_brokers.wait_for_port(port, 5, [proc]):
+        proc.kill()
+        raise SystemExit(f"nothing listens on {port}")
 
 
 def start_broker(fault=None):
@@ -172,17 +165,10 @@ def same_seed_same_cases(work):
 
 
 def start_mosquitto(work, tls=False):
-    port = free_port()
-    conf = work / "mosquitto.conf"
-    text = f"listener {port} 127.0.0.1\nallow_anonymous true\npersistence false\n"
-    if tls:
-        text += "".join(f"{k} {work / v}\n" for k, v in
-                        (("cafile", "ca.crt"), ("certfile", "server.crt"), ("keyfile", "server.key")))
-    conf.write_text(text)
-    proc = subprocess.Popen(["mosquitto", "-c", str(conf)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL)
-    wait_port(port, proc)
-    return proc, port
+    """mosquitto from real_brokers, over TLS with make_certificates' files in `work`."""
+    files = tuple(str(work / f) for f in ("ca.crt", "server.crt", "server.key")) if tls else None
+    broker = real_brokers.start_mosquitto(work, files)
+    return broker, broker.port
 
 
 KNOWN = str(HERE / "profiles" / "mosquitto.fuzz.known")
@@ -209,7 +195,7 @@ def mosquitto_short_runs(work):
                 run = fuzz(port, out, "--mqtt", version, "--seed", seed, "--time", "8",
                            "--known", KNOWN, "--minimise-s", "0")
             finally:
-                stop(proc)
+                proc.stop()
             cases = judge_mosquitto_run(f"mosquitto {version} seed {seed}", run, out)
             check(cases > 100, f"mosquitto {version} seed {seed}: {cases} cases ran")
 
@@ -223,30 +209,14 @@ def mosquitto_same_seed_same_cases(work):
             fuzz(port, out, "--mqtt", "5", "--seed", "3", "--cases", "400", "--time", "120",
                  "--minimise-s", "0")
         finally:
-            stop(proc)
+            proc.stop()
         logs.append(case_log(out))
     check(len(logs[0]) == 401 and logs[0] == logs[1],
           f"mosquitto 5: seed 3 twice gives the same 400 case digests: {logs[0][-1]}")
 
 
-def make_certificates(work):
-    """A throwaway CA and a server certificate for localhost, readable by mosquitto's user."""
-    tls = lambda *a: subprocess.run(a, check=True, capture_output=True, cwd=work)
-    tls("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
-        "ca.crt", "-days", "2", "-subj", "/CN=mqttsim-fuzz-test-ca")
-    tls("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out",
-        "server.csr", "-subj", "/CN=localhost")
-    (work / "ext.cnf").write_text("subjectAltName=DNS:localhost\n")
-    tls("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-        "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "ext.cnf")
-    os.chmod(work, 0o755)
-    for f in work.iterdir():
-        os.chmod(f, 0o644)
-    return work / "ca.crt"
-
-
 def mosquitto_over_tls(work):
-    ca = make_certificates(work)
+    ca = real_brokers.make_certificates(work)
     proc, port = start_mosquitto(work, tls=True)
     try:
         for version in ("3.1.1", "5"):
@@ -258,7 +228,7 @@ def mosquitto_over_tls(work):
         refused = fuzz(port, work / "tls-unverified", "--time", "2", url=f"tls://localhost:{port}")
         check(refused.returncode != 0, "over TLS without our CA the broker is not trusted")
     finally:
-        stop(proc)
+        proc.stop()
 
 
 def main():

@@ -46,26 +46,9 @@ def check_reports(out, failures):
     return report
 
 
-def make_certificates(work):
-    """A CA and a server certificate for localhost, readable by mosquitto's own user."""
-    w = pathlib.Path(work)
-    run = lambda *a: subprocess.run(a, check=True, capture_output=True, cwd=work)
-    run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out",
-        "ca.crt", "-days", "2", "-subj", "/CN=mqttsim-test-ca")
-    run("openssl", "req", "-newkey", "rsa:2048", "-nodes", "-keyout", "server.key", "-out",
-        "server.csr", "-subj", "/CN=localhost")
-    (w / "ext.cnf").write_text("subjectAltName=DNS:localhost\n")
-    run("openssl", "x509", "-req", "-in", "server.csr", "-CA", "ca.crt", "-CAkey", "ca.key",
-        "-CAcreateserial", "-out", "server.crt", "-days", "2", "-extfile", "ext.cnf")
-    os.chmod(work, 0o755)
-    for f in w.iterdir():
-        os.chmod(f, 0o644)
-    return w / "ca.crt"
-
-
 def check_tls(work, failures):
     """The same harness over TLS: verified against our CA it runs; unverified it cannot."""
-    ca = make_certificates(work)
+    ca = real_brokers.make_certificates(work)
     broker, port = start_mosquitto(work, tls=True)
     try:
         base = [MQTTSIM, "conform", f"tls://localhost:{port}", "--only", "connect.pingreq",
