@@ -10,7 +10,7 @@ std::uint32_t EventQueue::next_occupied_after(std::uint32_t word) {
   const std::uint32_t first = word;
   std::uint64_t bits = 0;
   while (bits == 0) {
-    if (++word == words_.size()) return kNil;
+    if (++word == words_.size()) return kNoSlot;
     bits = words_[word];
   }
   // A long scan means the wheel is sparse for the current event rate: look again soon.
@@ -18,14 +18,42 @@ std::uint32_t EventQueue::next_occupied_after(std::uint32_t word) {
   return word * 64 + static_cast<std::uint32_t>(std::countr_zero(bits));
 }
 
-void EventQueue::grow_nodes() {
-  // Free nodes are linked through `next`; a new batch is linked in order.
-  const auto first = static_cast<std::uint32_t>(nodes_.size());
-  const std::uint32_t batch = std::max<std::uint32_t>(64, first);
-  nodes_.resize(first + batch);
-  for (std::uint32_t i = 0; i < batch; ++i)
-    nodes_[first + i].next = i + 1 < batch ? first + i + 1 : free_;
-  free_ = first;
+void EventQueue::grow_nodes(std::uint32_t id) {
+  nodes_.resize(std::max<std::size_t>({std::size_t{64}, std::size_t{id} + 2, 2 * nodes_.size()}));
+  node_capacity_ = static_cast<std::uint32_t>(nodes_.size() - 1);
+}
+
+void EventQueue::pull_far_entries() {
+  while (!far_.empty()) {
+    const std::uint64_t bucket = bucket_of(far_.peek());
+    if (bucket - current_ > mask_) break;
+    wheel_insert(bucket, far_.pop());
+  }
+}
+
+void EventQueue::push_outside(std::uint64_t bucket, const Entry& entry) {
+  if (!wheel_on_ || bucket > current_) {
+    far_.push(entry);
+    return;
+  }
+  if (front_.empty()) close_current();
+  front_push(entry);
+}
+
+void EventQueue::close_current() {
+  const auto slot = static_cast<std::uint32_t>(current_ & mask_);
+  const std::uint64_t bit = std::uint64_t{1} << (slot % 64);
+  if ((words_[slot / 64] & bit) != 0) {
+    for (std::uint32_t node = heads_[slot]; node != kNil; node = nodes_[node].next()) {
+      front_.push_back(entry_at(nodes_.data(), node));
+      --wheel_count_;
+    }
+    heads_[slot] = kNil;
+    words_[slot / 64] &= ~bit;
+    std::make_heap(front_.begin(), front_.end(), later);
+  }
+  base_ = current_ + 1;
+  span_ = mask_;
 }
 
 void EventQueue::reset_wheel(unsigned shift, unsigned wheel_bits) {
@@ -34,13 +62,12 @@ void EventQueue::reset_wheel(unsigned shift, unsigned wheel_bits) {
   heads_.assign(buckets, kNil);
   words_.assign(buckets / 64, 0);
   mask_ = buckets - 1;
-  nodes_.clear();
-  free_ = kNil;
   wheel_count_ = 0;
   front_.clear();
   far_.clear();
   size_ = 0;
   current_ = 0;
+  reopen_current();
 }
 
 void EventQueue::adapt(std::uint64_t now_ns) {
@@ -60,17 +87,19 @@ void EventQueue::adapt(std::uint64_t now_ns) {
   adapt_window_start_ns_ = now_ns;
   adapt_window_popped_ = popped_;
   // Buckets a quarter to half of the mean gap between events wide (mostly one entry or none,
-  // so a bucket rarely needs a heap), and four to eight times as many buckets as pending events:
-  // the horizon then spans about the pending spread, and twice it when events are due evenly, as in
-  // the hold model.
+  // so a bucket rarely needs a heap), and enough of them that the horizon spans two to four
+  // times the mean wait of an event, pending count x mean gap (Little's law): all of the hold
+  // model's uniform delays, and all but e^-2 of exponential ones.
   const std::uint64_t gap_ns =
       std::max<std::uint64_t>(1, window_ns / std::max<std::uint64_t>(1, pops));
   const auto shift = std::clamp(static_cast<unsigned>(std::bit_width(gap_ns)), 2u, 42u) - 2;
+  const std::uint64_t buckets = 2 * std::max<std::size_t>(1, size_) * (gap_ns >> shift);
   const auto bits =
-      std::clamp(static_cast<unsigned>(std::bit_width(4 * size_)), kMinWheelBits, kMaxWheelBits);
+      std::clamp(static_cast<unsigned>(std::bit_width(buckets - 1)), kMinWheelBits, kMaxWheelBits);
   const bool wheel_on = wheel_on_ ? size_ <= kWheelOffAbove : size_ < kWheelOnBelow;
-  const auto far_apart = [](unsigned a, unsigned b) { return (a > b ? a - b : b - a) >= 2; };
-  const bool reshape = wheel_on && (far_apart(shift, shift_) || far_apart(bits, wheel_bits()));
+  // Re-shaped when the width is off by 4x, or the horizon is too short, or 4x too long.
+  const bool reshape = wheel_on && (std::max(shift, shift_) - std::min(shift, shift_) >= 2 ||
+                                    bits > wheel_bits() || bits + 2 <= wheel_bits());
   if (wheel_on == wheel_on_ && !reshape) return;
   std::vector<Entry> entries;
   entries.reserve(size_);
@@ -83,6 +112,7 @@ void EventQueue::reload(const std::vector<Entry>& entries, unsigned shift, unsig
   reset_wheel(shift, wheel_on ? wheel_bits : kMinWheelBits);
   wheel_on_ = wheel_on;
   current_ = current;
+  reopen_current();
   for (const Entry& entry : entries) push(entry);
 }
 

@@ -1,12 +1,14 @@
 // The kernel's priority queue over (time, order) keys, in three tiers by time:
-// - the front: a small binary heap holding everything in the wheel's current bucket and before;
 // - the wheel: a calendar of `wheel_buckets` buckets of 2^shift ns each, unsorted chains with an
 //   occupancy bitmap, for the near future;
+// - the front: a small binary heap, used only when a bucket is crowded (three entries or more)
+//   or for pushes below the current bucket;
 // - the far tier: a radix heap (radix_heap.hpp) for everything beyond the wheel's horizon.
-// An event is pushed into one bucket in O(1), and its bucket is heapified only when it becomes
-// current: with buckets about as wide as the gap between events, that is one or two entries.
-// The bucket width and count follow the observed event rate, so the wheel stays about one event
-// per bucket and spans the pending events whatever the time scale (see adapt()).
+// An event is pushed into one bucket in O(1). The bucket width and count follow the observed
+// event rate, so the wheel stays well under one event per bucket and spans the pending events
+// whatever the time scale (see adapt()). A pop takes the earlier of a bucket's one or two
+// entries straight out of its chain, and looks one bucket ahead so that the caller can fetch
+// the next event's memory while this one runs.
 #pragma once
 
 #include <algorithm>
@@ -24,8 +26,15 @@ class EventQueue {
  public:
   // Keys are unique (order carries a sequence number), so the pop order is fully defined.
   using Entry = RadixHeap::Entry;
+  // The low kIdBits of an entry's `order` are its id, unique among the queued entries (the
+  // kernel puts its slot index there): the wheel links entries through a node per id, so it
+  // allocates nothing per push and needs no free list.
+  static constexpr unsigned kIdBits = 24;
+  static constexpr std::uint64_t kIdMask = (std::uint64_t{1} << kIdBits) - 1;
 
-  EventQueue() { reset_wheel(kInitialShift, kMinWheelBits); }
+  EventQueue() : nodes_(1, Node{kTimeMaxNs, ~kIdMask | kNil}) {
+    reset_wheel(kInitialShift, kMinWheelBits);
+  }
 
   std::size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
@@ -33,66 +42,60 @@ class EventQueue {
   bool wheel_on() const { return wheel_on_; }
 
   // Any key may be pushed, also below the last one popped (the kernel does so after dropping a
-  // cancelled event): such keys fall in the front.
+  // cancelled event): such keys go to the front.
   [[gnu::always_inline]] void push(const Entry& entry) {
     ++size_;
-    if (!wheel_on_) {
-      far_.push(entry);
-      return;
-    }
     const std::uint64_t bucket = bucket_of(entry);
-    if (bucket <= current_) {
-      front_push(entry);
-    } else if (bucket - current_ <= mask_) {
+    // One test for the common case, a bucket in the wheel (it wraps below base_).
+    if (bucket - base_ < span_) {
       wheel_insert(bucket, entry);
     } else {
-      far_.push(entry);
+      push_outside(bucket, entry);
     }
   }
   // The smallest entry, which stays queued; the queue must not be empty.
-  const Entry& peek() {
-    if (front_.empty()) {
-      Entry unused;
-      if (wheel_on_) refill<false>([](const Entry&) {}, unused);
-      if (!wheel_on_) return far_.peek();
-    }
-    return front_.front();
+  Entry peek() {
+    if (!front_.empty()) return front_.front();
+    if (!wheel_on_) return far_.peek();
+    Pick pick;
+    if (!locate([](std::uint32_t) {}, pick)) return front_.front();
+    return entry_at(nodes_.data(), pick.take);
   }
   // Pops the smallest entry into `out` if it is due at or before `end_ns`; false, with nothing
-  // popped, when it is later or the queue is empty. `coming_soon(entry)` is told of entries that
-  // enter the front some time before they are popped, so that the caller can prefetch what their
-  // events will touch.
+  // popped, when it is later or the queue is empty. `coming_soon(id)` is told the ids of
+  // entries likely to be popped next, so that the caller can prefetch what their events touch.
   template <class ComingSoon>
   bool pop_due(TimeNs end_ns, Entry& out, ComingSoon coming_soon) {
     if (size_ == 0) return false;
     if (front_.empty()) {
-      // The common case: the next bucket holds one entry, which goes straight out.
-      if (wheel_on_ && refill<true>(coming_soon, out)) {
-        if (out.time_ns > end_ns) {
-          front_.push_back(out);  // stays queued, as the whole front
-          return false;
-        }
-        count_pop(out);
-        return true;
-      }
       if (!wheel_on_) {
         if (far_.peek().time_ns > end_ns) return false;
-        out = far_.pop(coming_soon);
+        out = far_.pop([&coming_soon](const Entry& soon) { coming_soon(id_of(soon)); });
         count_pop(out);
         return true;
       }
+      Pick pick;
+      if (locate(coming_soon, pick)) {
+        if (nodes_[pick.take].time_ns > end_ns) return false;
+        out = entry_at(nodes_.data(), pick.take);
+        take(pick, coming_soon);
+        count_pop(out);
+        return true;
+      }
+      // The bucket was crowded and went to the front.
     }
     if (front_.front().time_ns > end_ns) return false;
     if (front_.size() > 1) std::pop_heap(front_.begin(), front_.end(), later);
     out = front_.back();
     front_.pop_back();
+    if (front_.empty()) reopen_current();
     count_pop(out);
     return true;
   }
   // Removes and returns the smallest entry; the queue must not be empty.
   Entry pop() {
     Entry minimum{};
-    pop_due(kTimeMaxNs, minimum, [](const Entry&) {});
+    pop_due(kTimeMaxNs, minimum, [](std::uint32_t) {});
     return minimum;
   }
 
@@ -103,7 +106,10 @@ class EventQueue {
   void for_each(Visit visit) const;
 
  private:
-  static constexpr std::uint32_t kNil = UINT32_MAX;
+  // Node index 0 is a sentinel, later than any entry, that ends every chain: entry id i has
+  // node i + 1, so ids go up to 2^kIdBits - 2.
+  static constexpr std::uint32_t kNil = 0;
+  static constexpr std::uint32_t kNoSlot = UINT32_MAX;
   static constexpr unsigned kInitialShift = 6;  // 64 ns buckets until the first adapt()
   static constexpr unsigned kMinWheelBits = 12;
   // The wheel is for queues that fit in cache: its pushes land in random buckets. Beyond some
@@ -119,15 +125,30 @@ class EventQueue {
   // rate is measured over enough events and a rebuild costs at most O(pending) per this many.
   static constexpr std::uint32_t kMinWindowPops = 1024;
 
+  // 16 bytes: the id is the node's index less one, so the order's id bits hold the link.
   struct Node {
-    Entry entry;
-    std::uint32_t next;
+    TimeNs time_ns;
+    std::uint64_t link;  // the entry's order without its id bits | the next node (kNil: none)
+    std::uint32_t next() const { return static_cast<std::uint32_t>(link & kIdMask); }
+  };
+  static Entry entry_at(const Node* nodes, std::uint32_t node) {
+    return Entry{nodes[node].time_ns, (nodes[node].link & ~kIdMask) | ((node - 1) & kIdMask)};
+  }
+  // The earlier of the first two entries of the current bucket's chain, and the other one
+  // (kNil when the chain had one).
+  struct Pick {
+    std::uint32_t slot;
+    std::uint32_t take;
+    std::uint32_t keep;
   };
 
   static bool earlier(const Entry& a, const Entry& b) {
     return a.time_ns < b.time_ns || (a.time_ns == b.time_ns && a.order < b.order);
   }
   static bool later(const Entry& a, const Entry& b) { return earlier(b, a); }
+  static std::uint32_t id_of(const Entry& entry) {
+    return static_cast<std::uint32_t>(entry.order & kIdMask);
+  }
 
   std::uint64_t wheel_buckets() const { return mask_ + 1; }
   std::uint64_t bucket_of(const Entry& entry) const {
@@ -139,65 +160,85 @@ class EventQueue {
   }
   void wheel_insert(std::uint64_t bucket, const Entry& entry) {
     const auto slot = static_cast<std::uint32_t>(bucket & mask_);
+    const std::uint32_t id = id_of(entry);
+    if (id >= node_capacity_) grow_nodes(id);
     // Pointers first: stores of 64-bit entries may alias this object's size_t members.
     std::uint32_t* const heads = heads_.data();
     std::uint64_t* const words = words_.data();
-    if (free_ == kNil) grow_nodes();
-    Node* const nodes = nodes_.data();
-    const std::uint32_t node = free_;
-    free_ = nodes[node].next;
-    nodes[node] = Node{entry, heads[slot]};
-    heads[slot] = node;
+    nodes_.data()[id + 1] = Node{entry.time_ns, (entry.order & ~kIdMask) | heads[slot]};
+    heads[slot] = id + 1;
     words[slot / 64] |= std::uint64_t{1} << (slot % 64);
     ++wheel_count_;
   }
-  [[gnu::noinline]] void grow_nodes();
+  [[gnu::noinline]] void grow_nodes(std::uint32_t id);
+  // Into the front (bucket below base_) or the far tier (beyond the horizon, or wheel off).
+  [[gnu::noinline]] void push_outside(std::uint64_t bucket, const Entry& entry);
+  // The front is about to hold entries: the current bucket's chain joins it, so that the front
+  // holds every entry up to the current bucket, and the wheel takes pushes only after it.
+  void close_current();
+  // The front is empty again: the wheel takes pushes into the current bucket again.
+  void reopen_current() {
+    base_ = current_;
+    span_ = wheel_on_ ? mask_ + 1 : 0;
+  }
   void count_pop(const Entry& popped) {
     --size_;
     ++popped_;
     if (--until_adapt_ == 0) adapt(static_cast<std::uint64_t>(popped.time_ns));
   }
-  // The first occupied slot at or after `from` (not wrapping), or kNil. Inline for the usual
-  // case, a hit in the word of `from`.
+  // The first occupied slot at or after `from` (not wrapping), or kNoSlot. Inline for the
+  // usual case, a hit in the word of `from`.
   std::uint32_t next_occupied(std::uint32_t from) {
     const std::uint32_t word = from / 64;
     const std::uint64_t bits = words_[word] & (~std::uint64_t{0} << (from % 64));
     if (bits != 0) return word * 64 + static_cast<std::uint32_t>(std::countr_zero(bits));
     return next_occupied_after(word);
   }
-  // The first occupied slot in the words after `word`, or kNil.
+  // The first occupied slot in the words after `word`, or kNoSlot.
   [[gnu::noinline]] std::uint32_t next_occupied_after(std::uint32_t word);
-  // Empties the chain of `slot`: into `single` when kSingle, the front is empty and the chain is
-  // one entry (then true), else into the front, telling `coming_soon` of each entry.
-  template <bool kSingle, class ComingSoon>
-  bool take_chain(std::uint32_t slot, ComingSoon& coming_soon, Entry& single);
-  // The front is empty: advances the current bucket to the next occupied one, pulls in the far
-  // entries that the wheel's horizon now covers, and takes the bucket (see take_chain).
-  template <bool kSingle, class ComingSoon>
-  bool refill(ComingSoon&& coming_soon, Entry& single);
+  // The front is empty and the wheel on: moves the current bucket to the first occupied one,
+  // pulls in the far entries that the horizon now covers, and picks the bucket's earliest entry
+  // (true); or, if the bucket holds three entries or more, moves them all into the front
+  // (false), telling `coming_soon` of each.
+  template <class ComingSoon>
+  bool locate(ComingSoon&& coming_soon, Pick& pick);
+  // The horizon moved: far entries it now covers join the wheel.
+  [[gnu::always_inline]] void pull_far() {
+    if (!far_.empty()) pull_far_entries();
+  }
+  [[gnu::noinline]] void pull_far_entries();
+  // Unlinks the picked entry; tells `coming_soon` of the next entry in the wheel's order.
+  template <class ComingSoon>
+  void take(const Pick& pick, ComingSoon& coming_soon);
   // Re-sizes the wheel to the observed event rate and the pending count, when they moved far
-  // enough from its shape (by 4x) to be worth rebuilding it.
+  // enough from its shape to be worth rebuilding it.
   [[gnu::noinline]] void adapt(std::uint64_t now_ns);
   void reset_wheel(unsigned shift, unsigned wheel_bits);
   // Empties every tier, takes the given shape, and pushes `entries` again. `current` is the
-  // new front's bucket: entries up to it go to the front.
+  // new current bucket: entries before it go to the front.
   void reload(const std::vector<Entry>& entries, unsigned shift, unsigned wheel_bits, bool wheel_on,
               std::uint64_t current);
   unsigned wheel_bits() const { return static_cast<unsigned>(std::countr_zero(heads_.size())); }
 
-  std::vector<Entry> front_;          // a min-heap of every entry with bucket <= current_
+  // A min-heap of entries with bucket <= current_. While it holds any, the current bucket's
+  // chain is empty, so the front's minimum is the queue's.
+  std::vector<Entry> front_;
   std::vector<std::uint32_t> heads_;  // per slot: first node of its chain, or kNil
-  // Bit per slot: chain not empty. adapt() keeps the wheel dense (about an event per bucket), so
-  // a plain scan of these words finds the next occupied bucket within a word or two.
+  // Bit per slot: chain not empty. adapt() keeps the wheel dense enough that a scan of these
+  // words finds the next occupied bucket within a word or two.
   std::vector<std::uint64_t> words_;
-  std::vector<Node> nodes_;  // chain nodes; free ones linked from free_
-  std::uint32_t free_ = kNil;
-  std::uint64_t mask_ = 0;  // wheel_buckets() - 1
+  std::vector<Node> nodes_;          // the sentinel, then one per entry id
+  std::uint32_t node_capacity_ = 0;  // ids that have a node: nodes_.size() - 1
+  std::uint64_t mask_ = 0;           // wheel_buckets() - 1
   unsigned shift_ = kInitialShift;
-  std::uint64_t current_ = 0;  // absolute bucket number (time >> shift_) of the front
+  std::uint64_t current_ = 0;  // absolute bucket number (time >> shift_) of the earliest chain
+  // Pushes with bucket - base_ < span_ go into the wheel: base_ is current_ (front empty) or
+  // current_ + 1, and span_ reaches to current_ + mask_, or is 0 with the wheel off.
+  std::uint64_t base_ = 0;
+  std::uint64_t span_ = 0;
   std::size_t wheel_count_ = 0;
   bool wheel_on_ = true;  // false: every entry is in far_
-  RadixHeap far_;         // every entry with bucket >= current_ + wheel_buckets() when it came
+  RadixHeap far_;         // every entry with bucket > current_ + mask_ when it came
   std::size_t size_ = 0;
   std::uint32_t until_adapt_ = kAdaptEvery;  // pops left before adapt() looks again
   std::uint64_t popped_ = 0;                 // over the queue's life
@@ -205,74 +246,67 @@ class EventQueue {
   std::uint64_t adapt_window_popped_ = 0;
 };
 
-template <bool kSingle, class ComingSoon>
-bool EventQueue::take_chain(std::uint32_t slot, ComingSoon& coming_soon, Entry& single) {
+template <class ComingSoon>
+bool EventQueue::locate(ComingSoon&& coming_soon, Pick& pick) {
+  if (wheel_count_ == 0) {
+    // Far entries all lie beyond every wheel bucket; with the wheel empty, jump to the first.
+    current_ = base_ = bucket_of(far_.peek());
+    pull_far();
+  }
+  // Wheel entries are in buckets current_ .. current_ + mask_, so the first occupied slot from
+  // the current one, wrapping once, is the earliest.
+  const auto here = static_cast<std::uint32_t>(current_ & mask_);
+  std::uint32_t slot = next_occupied(here);
+  if (slot == kNoSlot) slot = next_occupied(0);
+  // Unconditional: after a two-entry bucket the current one stays, a coin toss to predict.
+  current_ += (slot - here) & mask_;
+  base_ = current_;
+  pull_far();
+  const Node* const nodes = nodes_.data();
+  const std::uint32_t first = heads_[slot];
+  const std::uint32_t second = nodes[first].next();
+  if (nodes[second].next() != kNil) {
+    close_current();
+    for (const Entry& entry : front_) coming_soon(id_of(entry));
+    // Crowded buckets mean the wheel is too coarse for the event rate: look again soon.
+    if (front_.size() > kCrowdedBucket) until_adapt_ = 1;
+    return false;
+  }
+  // With one entry, `second` is the sentinel, which is never earlier.
+  // A branch, not masks: it is predictable (one entry, most often), and speculating past it
+  // lets the caller start on the event before the comparison is done. Measured: masks cost 20%.
+  const bool swap = earlier(entry_at(nodes, second), entry_at(nodes, first));
+  pick = Pick{slot, swap ? second : first, swap ? first : second};
+  return true;
+}
+
+template <class ComingSoon>
+void EventQueue::take(const Pick& pick, ComingSoon& coming_soon) {
   std::uint32_t* const heads = heads_.data();
   std::uint64_t* const words = words_.data();
   Node* const nodes = nodes_.data();
-  std::uint32_t node = heads[slot];
-  heads[slot] = kNil;
-  words[slot / 64] &= ~(std::uint64_t{1} << (slot % 64));
-  if (kSingle && nodes[node].next == kNil && front_.empty()) {
-    single = nodes[node].entry;
-    nodes[node].next = free_;
-    free_ = node;
-    --wheel_count_;
-    return true;
+  nodes[pick.keep].link &= ~kIdMask;  // ends the chain; harmless on the sentinel
+  heads[pick.slot] = pick.keep;
+  const std::uint64_t bit = std::uint64_t{1} << (pick.slot % 64);
+  std::uint64_t& word = words[pick.slot / 64];
+  word &= ~(bit & (std::uint64_t{0} - (pick.keep == kNil)));  // cleared when the chain is empty
+  --wheel_count_;
+  // Look ahead: the next entry is the kept one or in the next occupied bucket of this word.
+  const std::uint64_t after = word & (~std::uint64_t{0} << (pick.slot % 64));
+  if (after != 0) {
+    const std::uint32_t next =
+        heads[(pick.slot & ~63u) + static_cast<std::uint32_t>(std::countr_zero(after))];
+    __builtin_prefetch(&nodes[next]);
+    coming_soon(next - 1);
   }
-  while (node != kNil) {
-    Node& n = nodes[node];
-    coming_soon(n.entry);
-    front_.push_back(n.entry);
-    --wheel_count_;
-    const std::uint32_t next = n.next;
-    n.next = free_;
-    free_ = node;
-    node = next;
-  }
-  if (front_.size() > 1) {
-    // Crowded buckets mean the wheel is too coarse for the event rate: look again soon.
-    if (front_.size() > kCrowdedBucket) until_adapt_ = 1;
-    std::make_heap(front_.begin(), front_.end(), later);
-  }
-  return false;
-}
-
-template <bool kSingle, class ComingSoon>
-bool EventQueue::refill(ComingSoon&& coming_soon, Entry& single) {
-  std::uint32_t slot = kNil;
-  if (wheel_count_ > 0) {
-    // Wheel entries are in buckets current_+1 .. current_+wheel_buckets()-1, so the first
-    // occupied slot after the current one, wrapping once, is the next in time.
-    const auto here = static_cast<std::uint32_t>(current_ & mask_);
-    if (here < mask_) slot = next_occupied(here + 1);
-    if (slot == kNil) slot = next_occupied(0);
-    current_ += (slot - here) & mask_;
-  } else {
-    // Far entries all lie beyond every wheel bucket; with the wheel empty, jump to the first.
-    current_ = bucket_of(far_.peek());
-  }
-  // The horizon moved: far entries it now covers join the wheel (or the front).
-  while (!far_.empty()) {
-    const std::uint64_t bucket = bucket_of(far_.peek());
-    if (bucket - current_ > mask_) break;
-    const Entry entry = far_.pop();
-    if (bucket == current_) {
-      coming_soon(entry);
-      front_push(entry);
-    } else {
-      wheel_insert(bucket, entry);
-    }
-  }
-  return slot != kNil && take_chain<kSingle>(slot, coming_soon, single);
 }
 
 template <class Visit>
 void EventQueue::for_each(Visit visit) const {
   for (const Entry& entry : front_) visit(entry);
   for (std::uint32_t head : heads_) {
-    for (std::uint32_t node = head; node != kNil; node = nodes_[node].next) {
-      visit(nodes_[node].entry);
+    for (std::uint32_t node = head; node != kNil; node = nodes_[node].next()) {
+      visit(entry_at(nodes_.data(), node));
     }
   }
   far_.for_each(visit);

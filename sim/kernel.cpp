@@ -3,6 +3,10 @@
 // live ones: both are invisible to behaviour, because the key order is total.
 #include "sim/kernel.hpp"
 
+#include <sys/mman.h>
+
+#include <algorithm>
+#include <new>
 #include <stdexcept>
 #include <string>
 
@@ -12,7 +16,7 @@ namespace {
 // Compaction pays off only for large queues mostly made of tombstones.
 constexpr std::size_t kCompactMinTombstones = 4096;
 
-// Small RAII guard: the firing flag is cleared and the slot released even if a handler throws.
+// Small RAII guard: the running flag is cleared and a fired slot freed even if a handler throws.
 template <class Release>
 struct OnExit {
   Release release;
@@ -28,6 +32,7 @@ Kernel::~Kernel() {
     Slot& slot = slot_at(static_cast<std::uint32_t>(entry.order & kSlotMask));
     if (slot.state == SlotState::pending && slot.destroy) slot.destroy(slot.storage);
   });
+  if (slots_ != nullptr) ::munmap(slots_, std::size_t{kMaxPending} * sizeof(Slot));
 }
 
 bool Kernel::cancel(EventId id) {
@@ -43,26 +48,27 @@ bool Kernel::cancel(EventId id) {
 }
 
 bool Kernel::is_pending(EventId id) const {
-  if (id.slot >= chunks_.size() * kChunkSlots) return false;
+  if (id.slot >= slot_capacity_) return false;
   const Slot& slot = slot_at(id.slot);
   return slot.generation == id.generation && slot.state == SlotState::pending;
 }
 
 TimeNs Kernel::next_event_ns() {
   while (!queue_.empty()) {
-    const Entry& top = queue_.peek();
+    const Entry top = queue_.peek();
     const auto index = static_cast<std::uint32_t>(top.order & kSlotMask);
     Slot& slot = slot_at(index);
     if (slot.state != SlotState::cancelled) return top.time_ns;
     queue_.pop();
-    --cancelled_in_queue_;
-    release_slot(index, slot);
+    drop_tombstone(index, slot);
   }
   return kTimeMaxNs;
 }
 
 bool Kernel::step() {
-  if (firing_) throw std::logic_error("Kernel::step called from inside an event handler");
+  if (running_) throw std::logic_error("Kernel::step called from inside an event handler");
+  running_ = true;
+  const OnExit done{[this] { running_ = false; }};
   return fire_next(kTimeMaxNs);
 }
 
@@ -81,7 +87,9 @@ std::uint64_t Kernel::run(std::uint64_t max_events) {
 }
 
 std::uint64_t Kernel::fire_loop(TimeNs end_ns, std::uint64_t max_events) {
-  if (firing_) throw std::logic_error("Kernel run called from inside an event handler");
+  if (running_) throw std::logic_error("Kernel run called from inside an event handler");
+  running_ = true;
+  const OnExit done{[this] { running_ = false; }};
   stop_requested_ = false;
   std::uint64_t fired = 0;
   while (fired < max_events && !stop_requested_ && fire_next(end_ns)) ++fired;
@@ -92,41 +100,50 @@ bool Kernel::fire_next(TimeNs end_ns) {
   Entry top;
   // At 1M pending a slot is a cache miss: load the slots of the events that will fire next
   // while the queue moves them to the front, long before their handlers run.
-  while (queue_.pop_due(
-      end_ns, top, [this](const Entry& soon) { __builtin_prefetch(&slot_at(slot_of(soon))); })) {
+  while (queue_.pop_due(end_ns, top,
+                        [this](std::uint32_t soon) { __builtin_prefetch(&slot_at(soon)); })) {
     const auto index = static_cast<std::uint32_t>(top.order & kSlotMask);
     Slot& slot = slot_at(index);
     if (slot.state == SlotState::cancelled) {
-      --cancelled_in_queue_;
-      release_slot(index, slot);
+      drop_tombstone(index, slot);
       continue;
     }
     now_ns_ = top.time_ns;
-    slot.state = SlotState::firing;
-    firing_ = true;
-    const OnExit done{[this, index, &slot] {
-      firing_ = false;
-      if (slot.destroy) slot.destroy(slot.storage);
-      release_slot(index, slot);
-    }};
+    ++slot.generation;  // its EventId stops matching: cancelling a firing event does nothing
+    const OnExit done{[this, index, &slot] { free_slot(index, slot); }};
     ++fired_;
-    slot.invoke(slot.storage);
+    slot.fire(slot.storage);
     return true;
   }
   return false;
 }
 
 void Kernel::grow_slab() {
-  const std::size_t first = chunks_.size() * kChunkSlots;
-  if (first + kChunkSlots > kMaxPending) {
+  constexpr std::size_t kReservedBytes = std::size_t{kMaxPending} * sizeof(Slot);
+  if (slots_ == nullptr) {
+    // Address space only: no memory is committed until a range is made readable and writable.
+    void* const range = ::mmap(nullptr, kReservedBytes, PROT_NONE,
+                               MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (range == MAP_FAILED) throw std::bad_alloc();
+    slots_ = static_cast<Slot*>(range);
+  }
+  const std::size_t first = slot_capacity_;
+  if (first >= kMaxPending) {
     throw std::length_error("Kernel: more than " + std::to_string(kMaxPending) +
                             " events pending at once");
   }
-  chunks_.push_back(std::make_unique<Slot[]>(kChunkSlots));
+  const std::size_t added =
+      std::min<std::size_t>(std::max(kFirstSlots, first), kMaxPending - first);
+  // Page-aligned: the range starts on a page and slots are 64 bytes, a divisor of the page size.
+  if (::mprotect(slots_ + first, added * sizeof(Slot), PROT_READ | PROT_WRITE) != 0) {
+    throw std::bad_alloc();
+  }
+  for (std::size_t i = first; i < first + added; ++i) ::new (static_cast<void*>(slots_ + i)) Slot{};
+  slot_capacity_ = static_cast<std::uint32_t>(first + added);
   // Linked in reverse so that slots are handed out in increasing order.
-  for (std::size_t i = kChunkSlots; i-- > 0;) {
-    const auto index = static_cast<std::uint32_t>(first + i);
-    release_slot(index, slot_at(index));
+  for (std::size_t i = first + added; i-- > first;) {
+    const auto index = static_cast<std::uint32_t>(i);
+    free_slot(index, slot_at(index));
   }
 }
 
@@ -136,10 +153,9 @@ void Kernel::compact() {
     const auto index = static_cast<std::uint32_t>(entry.order & kSlotMask);
     Slot& slot = slot_at(index);
     if (slot.state != SlotState::cancelled) return true;
-    release_slot(index, slot);
+    drop_tombstone(index, slot);
     return false;
   });
-  cancelled_in_queue_ = 0;
 }
 
 void Kernel::throw_past(TimeNs at_ns) const {

@@ -1,6 +1,7 @@
 // The discrete-event kernel: virtual time in integer nanoseconds and one event queue ordered by
 // (time, insertion sequence), so events at equal times fire in the order they were scheduled.
-// Built for speed: a radix heap of 16-byte entries (event_queue.hpp); handlers live in a slab.
+// Built for speed: a timing wheel over a radix heap of 16-byte keys (event_queue.hpp); handlers
+// live in a slab of one cache line per event.
 #pragma once
 
 #include <cstddef>
@@ -29,8 +30,9 @@ class Kernel {
  public:
   static constexpr std::uint64_t kNoLimit = UINT64_MAX;
   // Limits that come from packing (sequence, slot) into the 64-bit `order` of a queue key: events
-  // pending at once, and events scheduled over a whole run. Exceeding either throws length_error.
-  static constexpr std::uint32_t kMaxPending = 1u << 24;
+  // pending at once (one slot index is the queue's sentinel), and events scheduled over a whole
+  // run. Exceeding either throws length_error.
+  static constexpr std::uint32_t kMaxPending = (1u << 24) - 1;
   static constexpr std::uint64_t kMaxScheduled = 1ull << 40;
   // Handlers up to this size (and alignment 8) are stored in the slab without allocating.
   static constexpr std::size_t kInlineBytes = 40;
@@ -49,7 +51,7 @@ class Kernel {
   template <class F>
   EventId schedule_in(TimeNs delay_ns, F&& handler) {
     if (delay_ns < 0 || delay_ns > kTimeMaxNs - now_ns_) throw_bad_delay(delay_ns);
-    return schedule_at(now_ns_ + delay_ns, std::forward<F>(handler));
+    return schedule_unchecked(now_ns_ + delay_ns, std::forward<F>(handler));
   }
 
   // Cancels a pending event; false if it already fired, was cancelled, or is firing right now.
@@ -76,10 +78,13 @@ class Kernel {
   void request_stop() { stop_requested_ = true; }
 
  private:
-  enum class SlotState : std::uint32_t { free, pending, cancelled, firing };
+  // Meaningful while the slot's entry is queued. A slot's generation moves on when its event
+  // starts firing or its tombstone is dropped, so that old EventIds stop matching.
+  enum class SlotState : std::uint32_t { free, pending, cancelled };
   struct alignas(64) Slot {
-    void (*invoke)(void* storage) = nullptr;
-    void (*destroy)(void* storage) = nullptr;  // nullptr when trivially destructible
+    // Runs the handler, then destroys it (also when it throws): one indirect call per event.
+    void (*fire)(void* storage) = nullptr;
+    void (*destroy)(void* storage) = nullptr;  // for cancel(); nullptr when trivially destructible
     std::uint32_t generation = 0;
     SlotState state = SlotState::free;
     alignas(8) unsigned char storage[kInlineBytes];
@@ -90,30 +95,33 @@ class Kernel {
   // equal times, so the slot bits never decide an order.
   static constexpr int kSlotBits = 24;
   static constexpr std::uint64_t kSlotMask = (1ull << kSlotBits) - 1;
-  static constexpr std::size_t kChunkSlots = 1024;  // slab chunks never move: handlers stay put
+  static_assert(kSlotBits == EventQueue::kIdBits, "the queue links entries by slot index");
+  // The slab is one address range reserved for kMaxPending slots, made usable as it grows: slots
+  // never move (handlers stay put) and a slot is one index away, with no chunk table.
+  static constexpr std::size_t kFirstSlots = 1024;
 
   template <class Fn>
   static constexpr bool fits_inline = sizeof(Fn) <= kInlineBytes && alignof(Fn) <= 8;
 
-  static std::uint32_t slot_of(const Entry& entry) {
-    return static_cast<std::uint32_t>(entry.order & kSlotMask);
-  }
-  Slot& slot_at(std::uint32_t index) { return chunks_[index / kChunkSlots][index % kChunkSlots]; }
-  const Slot& slot_at(std::uint32_t index) const {
-    return chunks_[index / kChunkSlots][index % kChunkSlots];
-  }
+  Slot& slot_at(std::uint32_t index) { return slots_[index]; }
+  const Slot& slot_at(std::uint32_t index) const { return slots_[index]; }
   // Free slots form a LIFO list through their storage (the slot just freed is warm in cache).
-  std::uint32_t acquire_slot() {
+  Slot& acquire_slot(std::uint32_t& index) {
     if (free_head_ == kNoSlot) grow_slab();
-    const std::uint32_t index = free_head_;
-    std::memcpy(&free_head_, slot_at(index).storage, sizeof free_head_);
-    return index;
+    index = free_head_;
+    Slot& slot = slot_at(index);
+    std::memcpy(&free_head_, slot.storage, sizeof free_head_);
+    return slot;
   }
-  void release_slot(std::uint32_t index, Slot& slot) {
-    ++slot.generation;
-    slot.state = SlotState::free;
+  // The slot's generation must have moved on since its last EventId was handed out.
+  void free_slot(std::uint32_t index, Slot& slot) {
     std::memcpy(slot.storage, &free_head_, sizeof free_head_);
     free_head_ = index;
+  }
+  void drop_tombstone(std::uint32_t index, Slot& slot) {
+    --cancelled_in_queue_;
+    ++slot.generation;
+    free_slot(index, slot);
   }
   bool fire_next(TimeNs end_ns);
   std::uint64_t fire_loop(TimeNs end_ns, std::uint64_t max_events);
@@ -126,8 +134,17 @@ class Kernel {
   [[noreturn, gnu::noinline, gnu::cold]] static void throw_too_many_scheduled();
 
   template <class Fn>
-  static void invoke_inline(void* storage) {
-    (*std::launder(static_cast<Fn*>(storage)))();
+  static void fire_inline(void* storage) {
+    Fn* const fn = std::launder(static_cast<Fn*>(storage));
+    if constexpr (std::is_trivially_destructible_v<Fn>) {
+      (*fn)();
+    } else {
+      struct Destroy {
+        Fn* fn;
+        ~Destroy() { fn->~Fn(); }
+      } const destroy{fn};
+      (*fn)();
+    }
   }
   template <class Fn>
   static void destroy_inline(void* storage) {
@@ -140,8 +157,9 @@ class Kernel {
     return fn;
   }
   template <class Fn>
-  static void invoke_boxed(void* storage) {
-    (*boxed<Fn>(storage))();
+  static void fire_boxed(void* storage) {
+    const std::unique_ptr<Fn> fn(boxed<Fn>(storage));
+    (*fn)();
   }
   template <class Fn>
   static void destroy_boxed(void* storage) {
@@ -149,16 +167,20 @@ class Kernel {
   }
   template <class Fn, class F>
   void emplace_handler(Slot& slot, F&& handler);
+  // schedule_at without the check that `at_ns` is not in the past.
+  template <class F>
+  [[gnu::always_inline]] EventId schedule_unchecked(TimeNs at_ns, F&& handler);
 
   EventQueue queue_;
-  std::vector<std::unique_ptr<Slot[]>> chunks_;
+  Slot* slots_ = nullptr;            // reserved on first use
+  std::uint32_t slot_capacity_ = 0;  // usable slots, all constructed
   static constexpr std::uint32_t kNoSlot = UINT32_MAX;
   std::uint32_t free_head_ = kNoSlot;  // first free slot; each links the next
   TimeNs now_ns_ = 0;
   std::uint64_t next_sequence_ = 0;
   std::uint64_t fired_ = 0;
   std::size_t cancelled_in_queue_ = 0;
-  bool firing_ = false;
+  bool running_ = false;  // a run loop or step() is firing events
   bool stop_requested_ = false;
 };
 
@@ -166,31 +188,37 @@ template <class Fn, class F>
 void Kernel::emplace_handler(Slot& slot, F&& handler) {
   if constexpr (fits_inline<Fn>) {
     ::new (static_cast<void*>(slot.storage)) Fn(std::forward<F>(handler));
-    slot.invoke = &invoke_inline<Fn>;
+    slot.fire = &fire_inline<Fn>;
     slot.destroy = std::is_trivially_destructible_v<Fn> ? nullptr : &destroy_inline<Fn>;
   } else {
     Fn* fn = new Fn(std::forward<F>(handler));
     std::memcpy(slot.storage, &fn, sizeof fn);
-    slot.invoke = &invoke_boxed<Fn>;
+    slot.fire = &fire_boxed<Fn>;
     slot.destroy = &destroy_boxed<Fn>;
   }
 }
 
 template <class F>
 inline EventId Kernel::schedule_at(TimeNs at_ns, F&& handler) {
+  if (at_ns < now_ns_) throw_past(at_ns);
+  return schedule_unchecked(at_ns, std::forward<F>(handler));
+}
+
+template <class F>
+inline EventId Kernel::schedule_unchecked(TimeNs at_ns, F&& handler) {
   using Fn = std::decay_t<F>;
   static_assert(std::is_invocable_v<Fn&>, "an event handler takes no arguments");
-  if (at_ns < now_ns_) throw_past(at_ns);
   if (next_sequence_ >= kMaxScheduled) throw_too_many_scheduled();
-  const std::uint32_t index = acquire_slot();
-  Slot& slot = slot_at(index);
+  std::uint32_t index;
+  Slot& slot = acquire_slot(index);
   if constexpr (std::is_nothrow_constructible_v<Fn, F&&> && fits_inline<Fn>) {
     emplace_handler<Fn>(slot, std::forward<F>(handler));
   } else {
     try {
       emplace_handler<Fn>(slot, std::forward<F>(handler));
     } catch (...) {
-      release_slot(index, slot);
+      ++slot.generation;
+      free_slot(index, slot);
       throw;
     }
   }

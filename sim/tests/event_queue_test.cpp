@@ -76,6 +76,51 @@ TEST_CASE("a push below the remembered minimum becomes the new minimum") {
   CHECK(queue.pop().order == 2);
 }
 
+TEST_CASE("two entries in a bucket, pushes into it while one is left, and crowded buckets") {
+  // Until its first re-shaping the wheel has 64 ns buckets: 64-127 ns is one bucket.
+  EventQueue queue;
+  queue.push({100, 1});
+  queue.push({90, 2});
+  CHECK(queue.pop().order == 2);  // the later-pushed but earlier entry of a two-entry bucket
+  queue.push({95, 3});            // into the bucket being emptied, before the one left there
+  CHECK(queue.peek().order == 3);
+  CHECK(queue.pop().order == 3);
+  queue.push({120, 4});
+  queue.push({10, 5});   // below the current bucket: the bucket's entries move to the front
+  queue.push({110, 6});  // the current bucket again, now with the front in use
+  std::vector<std::uint64_t> orders;
+  for (int i = 0; i < 4; ++i) orders.push_back(queue.pop().order);
+  CHECK(orders == std::vector<std::uint64_t>{5, 1, 6, 4});
+  // Five entries in one bucket, pushed out of order: crowded, so they go through the front.
+  for (const auto& [at_ns, order] : std::vector<std::pair<std::int64_t, std::uint64_t>>{
+           {250, 7}, {200, 8}, {230, 9}, {200, 10}, {199, 11}}) {
+    queue.push({at_ns, order});
+  }
+  orders.clear();
+  while (!queue.empty()) orders.push_back(queue.pop().order);
+  CHECK(orders == std::vector<std::uint64_t>{11, 8, 10, 9, 7});
+}
+
+TEST_CASE("pop_due leaves an entry later than the limit queued, in every tier") {
+  EventQueue queue;
+  queue.push({100, 1});
+  queue.push({90, 2});
+  queue.push({5'000'000'000, 3});  // far beyond the wheel
+  EventQueue::Entry out{};
+  const auto ignore = [](std::uint32_t) {};
+  CHECK_FALSE(queue.pop_due(89, out, ignore));
+  CHECK(queue.size() == 3);
+  CHECK(queue.pop_due(95, out, ignore));
+  CHECK(out.order == 2);
+  CHECK_FALSE(queue.pop_due(99, out, ignore));
+  CHECK(queue.pop_due(100, out, ignore));
+  CHECK_FALSE(queue.pop_due(4'999'999'999, out, ignore));
+  CHECK(queue.size() == 1);
+  CHECK(queue.pop_due(5'000'000'000, out, ignore));
+  CHECK(out.order == 3);
+  CHECK(queue.empty());
+}
+
 TEST_CASE("retain keeps exactly the entries it is told to, in order") {
   EventQueue queue;
   for (std::uint64_t i = 0; i < 1000; ++i) {

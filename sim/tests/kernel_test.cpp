@@ -192,6 +192,48 @@ TEST_CASE("large and move-only handlers work and every handler is destroyed exac
   CHECK(token.use_count() == 1);
 }
 
+TEST_CASE("a throwing handler is destroyed once, and its slot is reused") {
+  auto token = std::make_shared<int>(0);
+  Kernel kernel;
+  kernel.schedule_at(1, [token] { throw std::runtime_error("boom"); });
+  kernel.schedule_at(2, [owned = std::make_unique<int>(3), token] { *token += *owned; });
+  CHECK(token.use_count() == 3);
+  CHECK_THROWS_AS(kernel.run(), std::runtime_error);
+  CHECK(token.use_count() == 2);  // the thrower is gone, the next one still pending
+  CHECK(kernel.run() == 1);
+  CHECK(*token == 3);
+  CHECK(token.use_count() == 1);
+  CHECK(kernel.pending_count() == 0);
+}
+
+TEST_CASE("the handler slab grows past many ranges and keeps every handler in place") {
+  // 100k pending handlers, each of which checks that its storage did not move since it was
+  // constructed there, and that events still fire in time order.
+  struct Check {
+    std::size_t* good;
+    TimeNs* last_ns;
+    Kernel* kernel;
+    const Check* self;
+    Check(std::size_t* g, TimeNs* l, Kernel* k) : good(g), last_ns(l), kernel(k), self(this) {}
+    Check(Check&& other) noexcept
+        : good(other.good), last_ns(other.last_ns), kernel(other.kernel), self(this) {}
+    void operator()() const {
+      if (self == this && kernel->now_ns() > *last_ns) ++*good;
+      *last_ns = kernel->now_ns();
+    }
+  };
+  Kernel kernel;
+  std::size_t good = 0;
+  TimeNs last_ns = 0;
+  constexpr TimeNs kPending = 100'000;
+  for (TimeNs i = 0; i < kPending; ++i) {
+    kernel.schedule_at(kPending - i, Check{&good, &last_ns, &kernel});
+  }
+  CHECK(kernel.pending_count() == static_cast<std::size_t>(kPending));
+  CHECK(kernel.run() == static_cast<std::uint64_t>(kPending));
+  CHECK(good == static_cast<std::size_t>(kPending));
+}
+
 TEST_CASE("mass cancellation compacts the queue without changing what fires or when") {
   Kernel kernel;
   std::vector<TimeNs> fired;
