@@ -78,8 +78,8 @@ class Kernel {
   void request_stop() { stop_requested_ = true; }
 
  private:
-  // Meaningful while the slot's entry is queued. A slot's generation moves on when its event
-  // starts firing or its tombstone is dropped, so that old EventIds stop matching.
+  // A slot's generation moves on when its event starts firing or its tombstone is dropped, so
+  // that old EventIds stop matching.
   enum class SlotState : std::uint32_t { free, pending, cancelled };
   struct alignas(64) Slot {
     // Runs the handler, then destroys it (also when it throws): one indirect call per event.
@@ -113,8 +113,10 @@ class Kernel {
     std::memcpy(&free_head_, slot.storage, sizeof free_head_);
     return slot;
   }
-  // The slot's generation must have moved on since its last EventId was handed out.
+  // The slot's generation must have moved on since its last EventId was handed out. Marked
+  // free as well, so that not even a forged id can cancel it.
   void free_slot(std::uint32_t index, Slot& slot) {
+    slot.state = SlotState::free;
     std::memcpy(slot.storage, &free_head_, sizeof free_head_);
     free_head_ = index;
   }
