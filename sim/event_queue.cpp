@@ -44,6 +44,9 @@ void EventQueue::close_current() {
   const auto slot = static_cast<std::uint32_t>(current_ & mask_);
   const std::uint64_t bit = std::uint64_t{1} << (slot % 64);
   if ((words_[slot / 64] & bit) != 0) {
+    std::size_t chain = 0;
+    for (std::uint32_t node = heads_[slot]; node != kNil; node = nodes_[node].next()) ++chain;
+    front_.reserve(chain + 1);  // the moves below and the push that follows cannot throw
     for (std::uint32_t node = heads_[slot]; node != kNil; node = nodes_[node].next()) {
       front_.push_back(entry_at(nodes_.data(), node));
       --wheel_count_;

@@ -44,7 +44,6 @@ class EventQueue {
   // Any key may be pushed, also below the last one popped (the kernel does so after dropping a
   // cancelled event): such keys go to the front.
   [[gnu::always_inline]] void push(const Entry& entry) {
-    ++size_;
     const std::uint64_t bucket = bucket_of(entry);
     // One test for the common case, a bucket in the wheel (it wraps below base_).
     if (bucket - base_ < span_) {
@@ -52,13 +51,14 @@ class EventQueue {
     } else {
       push_outside(bucket, entry);
     }
+    ++size_;  // after: an insert that throws (bad_alloc) leaves the count right
   }
   // The smallest entry, which stays queued; the queue must not be empty.
   Entry peek() {
     if (!front_.empty()) return front_.front();
     if (!wheel_on_) return far_.peek();
     Pick pick;
-    if (!locate([](std::uint32_t) {}, pick)) return front_.front();
+    if (locate([](std::uint32_t) {}, pick, kTimeMaxNs) == Located::front) return front_.front();
     return entry_at(nodes_.data(), pick.take);
   }
   // Pops the smallest entry into `out` if it is due at or before `end_ns`; false, with nothing
@@ -75,7 +75,9 @@ class EventQueue {
         return true;
       }
       Pick pick;
-      if (locate(coming_soon, pick)) {
+      const Located located = locate(coming_soon, pick, end_ns);
+      if (located == Located::later) return false;
+      if (located == Located::entry) {
         if (nodes_[pick.take].time_ns > end_ns) return false;
         out = entry_at(nodes_.data(), pick.take);
         take(pick, coming_soon);
@@ -200,10 +202,12 @@ class EventQueue {
   [[gnu::noinline]] std::uint32_t next_occupied_after(std::uint32_t word);
   // The front is empty and the wheel on: moves the current bucket to the first occupied one,
   // pulls in the far entries that the horizon now covers, and picks the bucket's earliest entry
-  // (true); or, if the bucket holds three entries or more, moves them all into the front
-  // (false), telling `coming_soon` of each.
+  // (entry); or, if the bucket holds three entries or more, moves them all into the front
+  // (front), telling `coming_soon` of each. If that bucket starts after `end_ns`, nothing moves
+  // (later): pushes before it, as after a run_until(), still go into the wheel.
+  enum class Located { entry, front, later };
   template <class ComingSoon>
-  bool locate(ComingSoon&& coming_soon, Pick& pick);
+  Located locate(ComingSoon&& coming_soon, Pick& pick, TimeNs end_ns);
   // The horizon moved: far entries it now covers join the wheel.
   [[gnu::always_inline]] void pull_far() {
     if (!far_.empty()) pull_far_entries();
@@ -249,10 +253,12 @@ class EventQueue {
 };
 
 template <class ComingSoon>
-bool EventQueue::locate(ComingSoon&& coming_soon, Pick& pick) {
+EventQueue::Located EventQueue::locate(ComingSoon&& coming_soon, Pick& pick, TimeNs end_ns) {
   if (wheel_count_ == 0) {
     // Far entries all lie beyond every wheel bucket; with the wheel empty, jump to the first.
-    current_ = base_ = bucket_of(far_.peek());
+    const Entry& first_far = far_.peek();
+    if (first_far.time_ns > end_ns) return Located::later;
+    current_ = base_ = bucket_of(first_far);
     pull_far();
   }
   // Wheel entries are in buckets current_ .. current_ + mask_, so the first occupied slot from
@@ -260,9 +266,11 @@ bool EventQueue::locate(ComingSoon&& coming_soon, Pick& pick) {
   const auto here = static_cast<std::uint32_t>(current_ & mask_);
   std::uint32_t slot = next_occupied(here);
   if (slot == kNoSlot) slot = next_occupied(0);
+  const std::uint64_t bucket = current_ + ((slot - here) & mask_);
+  // No overflow: the bucket is some entry's time >> shift_.
+  if (static_cast<TimeNs>(bucket << shift_) > end_ns) return Located::later;
   // Unconditional: after a two-entry bucket the current one stays, a coin toss to predict.
-  current_ += (slot - here) & mask_;
-  base_ = current_;
+  current_ = base_ = bucket;
   pull_far();
   const Node* const nodes = nodes_.data();
   const std::uint32_t first = heads_[slot];
@@ -272,14 +280,14 @@ bool EventQueue::locate(ComingSoon&& coming_soon, Pick& pick) {
     for (const Entry& entry : front_) coming_soon(id_of(entry));
     // Crowded buckets mean the wheel is too coarse for the event rate: look again soon.
     if (front_.size() > kCrowdedBucket) until_adapt_ = 1;
-    return false;
+    return Located::front;
   }
   // With one entry, `second` is the sentinel, which is never earlier.
   // A branch, not masks: it is predictable (one entry, most often), and speculating past it
   // lets the caller start on the event before the comparison is done. Measured: masks cost 20%.
   const bool swap = earlier(entry_at(nodes, second), entry_at(nodes, first));
   pick = Pick{slot, swap ? second : first, swap ? first : second};
-  return true;
+  return Located::entry;
 }
 
 template <class ComingSoon>

@@ -38,8 +38,8 @@ Kernel::~Kernel() {
 bool Kernel::cancel(EventId id) {
   if (!is_pending(id)) return false;
   Slot& slot = slot_at(id.slot);
+  slot.state = SlotState::cancelled;  // first: a destructor that cancels this id again is refused
   if (slot.destroy) slot.destroy(slot.storage);
-  slot.state = SlotState::cancelled;
   ++cancelled_in_queue_;
   if (cancelled_in_queue_ >= kCompactMinTombstones && cancelled_in_queue_ * 2 > queue_.size()) {
     compact();

@@ -33,13 +33,14 @@ class RadixHeap {
   // Any key may be pushed, but keys below the last one popped (possible only after the caller
   // popped an entry it then ignored, such as a cancelled event) take a slower side heap.
   void push(const Entry& entry) {
-    ++size_;
     if (earlier(entry, last_)) {
       early_.push_back(entry);
       std::push_heap(early_.begin(), early_.end(), later);
+      ++size_;
       return;
     }
     const unsigned bucket = place(entry);
+    ++size_;  // after: a push that throws (bad_alloc) leaves the count right
     // A remembered minimum stays right unless the new entry undercuts it.
     if (peeked_ && earlier(entry, buckets_[peek_bucket_][peek_index_])) {
       peek_bucket_ = bucket;

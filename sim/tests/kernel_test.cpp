@@ -206,6 +206,33 @@ TEST_CASE("a throwing handler is destroyed once, and its slot is reused") {
   CHECK(kernel.pending_count() == 0);
 }
 
+TEST_CASE("a handler whose destructor cancels its own event is destroyed once") {
+  Kernel kernel;
+  EventId id;
+  int destroyed = 0;
+  struct SelfCancel {
+    Kernel* kernel;
+    EventId* id;
+    int* destroyed;
+    SelfCancel(Kernel* k, EventId* i, int* d) : kernel(k), id(i), destroyed(d) {}
+    SelfCancel(SelfCancel&& other) noexcept
+        : kernel(other.kernel), id(other.id), destroyed(other.destroyed) {
+      other.kernel = nullptr;  // only the object in the slab counts
+    }
+    ~SelfCancel() {
+      if (kernel == nullptr) return;
+      ++*destroyed;
+      kernel->cancel(*id);
+    }
+    void operator()() const {}
+  };
+  id = kernel.schedule_at(5, SelfCancel{&kernel, &id, &destroyed});
+  CHECK(kernel.cancel(id));
+  CHECK(destroyed == 1);
+  CHECK(kernel.run() == 0);
+  CHECK(destroyed == 1);
+}
+
 TEST_CASE("the handler slab grows past many ranges and keeps every handler in place") {
   // 100k pending handlers, each of which checks that its storage did not move since it was
   // constructed there, and that events still fire in time order.
