@@ -9,6 +9,7 @@
 #include <new>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace mqttsim::sim {
 namespace {
@@ -28,23 +29,47 @@ OnExit(Release) -> OnExit<Release>;
 }  // namespace
 
 Kernel::~Kernel() {
-  queue_.for_each([this](const Entry& entry) {
-    Slot& slot = slot_at(static_cast<std::uint32_t>(entry.order & kSlotMask));
-    if (slot.state == SlotState::pending && slot.destroy) slot.destroy(slot.storage);
-  });
+  // Handler destructors may cancel or schedule events, and a cancel may compact the queue: so
+  // collect the live slots first, and go round again until a round finds none.
+  std::vector<std::uint32_t> live;
+  do {
+    live.clear();
+    queue_.for_each([this, &live](const Entry& entry) {
+      const auto index = static_cast<std::uint32_t>(entry.order & kSlotMask);
+      if (slot_at(index).state == SlotState::pending) live.push_back(index);
+    });
+    for (const std::uint32_t index : live) {
+      Slot& slot = slot_at(index);
+      if (slot.state == SlotState::pending) destroy_pending(slot);
+    }
+  } while (!live.empty());
   if (slots_ != nullptr) ::munmap(slots_, std::size_t{kMaxPending} * sizeof(Slot));
 }
 
 bool Kernel::cancel(EventId id) {
   if (!is_pending(id)) return false;
-  Slot& slot = slot_at(id.slot);
-  slot.state = SlotState::cancelled;  // first: a destructor that cancels this id again is refused
-  if (slot.destroy) slot.destroy(slot.storage);
-  ++cancelled_in_queue_;
+  destroy_pending(slot_at(id.slot));
+  // Only after the destructor returned: compaction releases every cancelled slot.
   if (cancelled_in_queue_ >= kCompactMinTombstones && cancelled_in_queue_ * 2 > queue_.size()) {
     compact();
   }
   return true;
+}
+
+void Kernel::destroy_pending(Slot& slot) {
+  // Busy while the destructor runs: it may cancel this id again (refused), or cancel others and
+  // so compact the queue, which must not release this slot under the running destructor.
+  slot.state = SlotState::busy;
+  if (slot.destroy) slot.destroy(slot.storage);
+  slot.state = SlotState::cancelled;
+  ++cancelled_in_queue_;
+}
+
+void Kernel::unqueue_failed(std::uint32_t index, Slot& slot) {
+  slot.state = SlotState::busy;
+  if (slot.destroy) slot.destroy(slot.storage);
+  ++slot.generation;
+  free_slot(index, slot);
 }
 
 bool Kernel::is_pending(EventId id) const {
@@ -78,7 +103,11 @@ std::uint64_t Kernel::run_steps(std::uint64_t max_events) {
 
 std::uint64_t Kernel::run_until(TimeNs end_ns, std::uint64_t max_events) {
   const std::uint64_t fired = fire_loop(end_ns, max_events);
-  if (!stop_requested_ && end_ns > now_ns_ && next_event_ns() > end_ns) now_ns_ = end_ns;
+  // Fewer than max_events fired and no stop: the queue declined its next event, which is later
+  // than end_ns. No peek then, so the wheel's current bucket stays where the declined pop left it.
+  if (!stop_requested_ && end_ns > now_ns_ && (fired < max_events || next_event_ns() > end_ns)) {
+    now_ns_ = end_ns;
+  }
   return fired;
 }
 
@@ -109,7 +138,9 @@ bool Kernel::fire_next(TimeNs end_ns) {
       continue;
     }
     now_ns_ = top.time_ns;
-    ++slot.generation;  // its EventId stops matching: cancelling a firing event does nothing
+    // Its EventId stops matching, and not even a forged one can cancel it while it runs.
+    ++slot.generation;
+    slot.state = SlotState::busy;
     const OnExit done{[this, index, &slot] { free_slot(index, slot); }};
     ++fired_;
     slot.fire(slot.storage);

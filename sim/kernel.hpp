@@ -79,8 +79,9 @@ class Kernel {
 
  private:
   // A slot's generation moves on when its event starts firing or its tombstone is dropped, so
-  // that old EventIds stop matching.
-  enum class SlotState : std::uint32_t { free, pending, cancelled };
+  // that old EventIds stop matching. `busy`: its handler is running or being destroyed, so the
+  // slot can be neither cancelled nor released (its entry, if still queued, counts as live).
+  enum class SlotState : std::uint32_t { free, pending, cancelled, busy };
   struct alignas(64) Slot {
     // Runs the handler, then destroys it (also when it throws): one indirect call per event.
     void (*fire)(void* storage) = nullptr;
@@ -130,6 +131,10 @@ class Kernel {
   // Rare paths, kept out of line (also under LTO) so that scheduling and firing stay small
   // enough to inline into every handler.
   [[gnu::noinline, gnu::cold]] void grow_slab();
+  // The queue could not take a new entry (out of memory): the handler is destroyed, the slot freed.
+  [[gnu::noinline, gnu::cold]] void unqueue_failed(std::uint32_t index, Slot& slot);
+  // Destroys a pending handler; its queue entry becomes a tombstone.
+  void destroy_pending(Slot& slot);
   [[gnu::noinline]] void compact();
   [[noreturn, gnu::noinline, gnu::cold]] void throw_past(TimeNs at_ns) const;
   [[noreturn, gnu::noinline, gnu::cold]] void throw_bad_delay(TimeNs delay_ns) const;
@@ -225,7 +230,13 @@ inline EventId Kernel::schedule_unchecked(TimeNs at_ns, F&& handler) {
     }
   }
   slot.state = SlotState::pending;
-  queue_.push(Entry{at_ns, next_sequence_++ << kSlotBits | index});
+  try {
+    queue_.push(Entry{at_ns, next_sequence_ << kSlotBits | index});
+  } catch (...) {
+    unqueue_failed(index, slot);
+    throw;
+  }
+  ++next_sequence_;
   return EventId{index, slot.generation};
 }
 

@@ -149,6 +149,20 @@ TEST_CASE("a firing event is no longer pending and cannot cancel itself") {
   CHECK_FALSE(cancelled_inside);
 }
 
+TEST_CASE("not even a forged id for the next generation cancels a firing event") {
+  Kernel kernel;
+  EventId self;
+  bool forged_cancelled = true;
+  int fired = 0;
+  self = kernel.schedule_at(1, [&] {
+    ++fired;
+    forged_cancelled = kernel.cancel(EventId{self.slot, self.generation + 1});
+  });
+  kernel.run();
+  CHECK(fired == 1);
+  CHECK_FALSE(forged_cancelled);
+}
+
 TEST_CASE("request_stop ends the run after the current handler") {
   Kernel kernel;
   int fired = 0;
@@ -233,19 +247,97 @@ TEST_CASE("a handler whose destructor cancels its own event is destroyed once") 
   CHECK(destroyed == 1);
 }
 
+namespace {
+
+// A handler whose destructor cancels another event and counts its own destruction. Its first
+// bytes are an owning pointer: were its slot released while the destructor runs, the free-list
+// link written there would change it (counted as a second destruction, and not freed).
+struct CancelOnDestroy {
+  std::unique_ptr<int> payload = std::make_unique<int>(42);
+  int* payload_copy = payload.get();
+  Kernel* kernel;
+  const EventId* victim;
+  int* destroyed;
+  CancelOnDestroy(Kernel* k, const EventId* v, int* d) : kernel(k), victim(v), destroyed(d) {}
+  CancelOnDestroy(CancelOnDestroy&& other) noexcept
+      : payload(std::move(other.payload)),
+        payload_copy(other.payload_copy),
+        kernel(other.kernel),
+        victim(other.victim),
+        destroyed(other.destroyed) {
+    other.kernel = nullptr;  // only the object in the slab counts
+  }
+  ~CancelOnDestroy() {
+    if (kernel == nullptr) return;
+    ++*destroyed;
+    kernel->cancel(*victim);
+    if (payload.get() != payload_copy) {
+      ++*destroyed;
+      (void)payload.release();
+    }
+  }
+  void operator()() const {}
+};
+static_assert(sizeof(CancelOnDestroy) <= Kernel::kInlineBytes);
+
+}  // namespace
+
+TEST_CASE("a destructor that cancels another event during the kernel's destruction is safe") {
+  auto token = std::make_shared<int>(0);
+  int destroyed = 0;
+  {
+    Kernel kernel;
+    // The victim's slot comes first, so the kernel destroys it before the canceller.
+    const EventId victim = kernel.schedule_at(10, [token] {});
+    kernel.schedule_at(1000, CancelOnDestroy{&kernel, &victim, &destroyed});
+    CHECK(token.use_count() == 2);
+  }
+  CHECK(destroyed == 1);
+  CHECK(token.use_count() == 1);  // released once, not twice
+}
+
+TEST_CASE("a cancel whose handler's destructor triggers compaction keeps that slot until done") {
+  Kernel kernel;
+  int destroyed = 0;
+  std::vector<EventId> ids;
+  for (TimeNs i = 0; i < 5000; ++i) ids.push_back(kernel.schedule_at(i + 1, [] {}));
+  // One cancel short of the compaction threshold (4096 tombstones, half the queue).
+  for (std::size_t i = 0; i < 4095; ++i) CHECK(kernel.cancel(ids[i]));
+  const EventId victim = ids[4999];
+  const EventId canceller = kernel.schedule_at(9000, CancelOnDestroy{&kernel, &victim, &destroyed});
+  // Its destructor's cancel of the victim makes the 4096th tombstone and compacts, while the
+  // canceller's own destructor is still running.
+  CHECK(kernel.cancel(canceller));
+  CHECK(destroyed == 1);
+  CHECK_FALSE(kernel.is_pending(victim));
+  // A slot taken now is not the canceller's storage being handed out twice: both fire.
+  int fired = 0;
+  kernel.schedule_at(9001, [&fired] { ++fired; });
+  kernel.schedule_at(9002, [&fired] { ++fired; });
+  CHECK(kernel.run() == 904 + 2);
+  CHECK(fired == 2);
+  CHECK(kernel.pending_count() == 0);
+}
+
 TEST_CASE("the handler slab grows past many ranges and keeps every handler in place") {
-  // 100k pending handlers, each of which checks that its storage did not move since it was
-  // constructed there, and that events still fire in time order.
+  // 100k pending handlers, each of which checks that it was moved exactly once (from the
+  // argument into its slot) and that its storage did not move since, and that events still
+  // fire in time order.
   struct Check {
     std::size_t* good;
     TimeNs* last_ns;
     Kernel* kernel;
     const Check* self;
+    int moves = 0;
     Check(std::size_t* g, TimeNs* l, Kernel* k) : good(g), last_ns(l), kernel(k), self(this) {}
     Check(Check&& other) noexcept
-        : good(other.good), last_ns(other.last_ns), kernel(other.kernel), self(this) {}
+        : good(other.good),
+          last_ns(other.last_ns),
+          kernel(other.kernel),
+          self(this),
+          moves(other.moves + 1) {}
     void operator()() const {
-      if (self == this && kernel->now_ns() > *last_ns) ++*good;
+      if (moves == 1 && self == this && kernel->now_ns() > *last_ns) ++*good;
       *last_ns = kernel->now_ns();
     }
   };
