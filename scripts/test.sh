@@ -16,6 +16,7 @@ cmake --preset release >/dev/null
 cmake --build --preset release -j "$jobs" --target mqttsim mqttsim_core
 
 cmake --preset asan -DMQTTSIM_FUZZ_DIR="$PWD/build/fuzz/protocol/fuzz" \
-  -DMQTTSIM_PYTHON_DIR="$PWD/build/release/bindings" >/dev/null
+  -DMQTTSIM_PYTHON_DIR="$PWD/build/release/bindings" \
+  -DMQTTSIM_RELEASE_BIN="$PWD/build/release/cli/mqttsim" >/dev/null
 cmake --build --preset asan -j "$jobs"
 ctest --preset asan -j "$jobs"
