@@ -279,16 +279,17 @@ Outcome LinkModel::transmit(TimeNs now_ns, std::int64_t size_bytes) {
   if (in_outage(now_ns)) return drop(DropReason::outage);
   if (config_.mtu_bytes > 0 && size_bytes > config_.mtu_bytes) return drop(DropReason::mtu);
   const DutyCycleConfig& dc = config_.duty_cycle;
-  if (dc.enabled && dc.policy == DutyCyclePolicy::drop && now_ns < channel_free_ns_)
+  Radio& radio = *radio_;
+  if (dc.enabled && dc.policy == DutyCyclePolicy::drop && now_ns < radio.free_at_ns)
     return drop(DropReason::duty_cycle);
   if (queue_full(size_bytes)) return drop(DropReason::queue_full);
 
-  const TimeNs start_ns = std::max(now_ns, channel_free_ns_);
+  const TimeNs start_ns = std::max(now_ns, radio.free_at_ns);
   const TimeNs tx_ns = tx_duration_ns(size_bytes);
   const TimeNs departs_ns = saturating_add(start_ns, tx_ns);
-  channel_free_ns_ = departs_ns;
+  radio.free_at_ns = departs_ns;
   if (dc.enabled) {
-    channel_free_ns_ = saturating_add(departs_ns, duty_cycle_silence_ns(tx_ns, dc.duty_cycle));
+    radio.free_at_ns = saturating_add(departs_ns, duty_cycle_silence_ns(tx_ns, dc.duty_cycle));
   }
   queue_.push_back(Queued{departs_ns, size_bytes});
   queued_bytes_ += size_bytes;

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -56,6 +57,11 @@ struct DutyCycleConfig {
   LoraConfig lora;
   double duty_cycle = 0.01;  // fraction of time on air, in (0, 1]
   DutyCyclePolicy policy = DutyCyclePolicy::wait;
+  // The regulatory sub-band the transmitter uses. The duty cycle binds a transmitter per
+  // sub-band, so links leaving one node on the same sub-band share one radio (Topology joins
+  // them with share_radio): their airtime and silences follow one timeline, as a gateway's
+  // downlinks to many devices do. Empty: this link has a radio of its own.
+  std::string sub_band;
 };
 
 // Half-open [start_ns, end_ns): the link drops everything offered or in flight then.
@@ -155,6 +161,9 @@ class LinkModel {
   }
   // The caller dropped a packet that transmit() had delivered (the link went down under it).
   void count_late_drop();
+  // From now on this link transmits on `other`'s radio: one timeline of airtime and duty-cycle
+  // silence for both (and any other link sharing it). Call before either has transmitted.
+  void share_radio(const LinkModel& other) { radio_ = other.radio_; }
 
   const LinkConfig& config() const { return config_; }
   const LinkStats& stats() const { return stats_; }
@@ -190,7 +199,12 @@ class LinkModel {
   std::size_t queue_head_ = 0;
   std::int64_t queued_bytes_ = 0;
   TimeNs last_now_ns_ = 0;
-  TimeNs channel_free_ns_ = 0;  // end of the last transmission (plus duty-cycle silence)
+  // When the transmitter may start again: the end of its last transmission, plus the duty-cycle
+  // silence. Shared by the links of one radio (share_radio); a link alone has its own.
+  struct Radio {
+    TimeNs free_at_ns = 0;
+  };
+  std::shared_ptr<Radio> radio_ = std::make_shared<Radio>();
   TimeNs last_delivery_ns_ = 0;
   bool ge_bad_ = false;
   // The PER of the last four packet sizes at the current bit error rate: a link carries few

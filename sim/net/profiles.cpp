@@ -12,7 +12,8 @@ constexpr TimeNs us = kNsPerUs;
 constexpr TimeNs ms = kNsPerMs;
 
 // LoRa, EU863-870 (LoRaWAN Regional Parameters RP002-1.0.3, EU863-870 section): 125 kHz channels,
-// CR 4/5, sub-band g1 limited to 1% duty cycle by ETSI EN 300 220-2; the MTU is the maximum MAC
+// CR 4/5, sub-band g1 (868.0-868.6 MHz, h1.4 in ERC Rec 70-03 Annex 1, which holds the three
+// default channels) limited to 1% duty cycle by ETSI EN 300 220-2; the MTU is the maximum MAC
 // payload M of the data rate (DR5 SF7, DR4 SF8: 230; DR3 SF9: 123; DR2..DR0 SF10..SF12: 59).
 // Airtime (Semtech AN1200.13) replaces rate_bps. Latency: radio propagation only, 20 µs ≈ 6 km at
 // c. Loss 1%: an assumption for a device in fair coverage (no ARQ on unconfirmed uplinks).
@@ -86,6 +87,7 @@ LinkConfig make_link_config(const LinkProfile& profile, std::string link_name) {
     c.duty_cycle.enabled = true;
     c.duty_cycle.lora.spreading_factor = profile.lora_sf;
     c.duty_cycle.duty_cycle = 0.01;
+    c.duty_cycle.sub_band = "g1";
   }
   return c;
 }

@@ -36,6 +36,7 @@ LinkId Topology::add_link(NodeId from, NodeId to, LinkConfig config) {
   if (config.latency_ns > kMaxLatencyNs) throw std::invalid_argument("add_link: latency too large");
   const TimeNs weight_ns = config.latency_ns * kHopScale + 1;
   links_.emplace_back(std::move(config), world_);
+  share_sub_band_radio(from, id);
   link_ends_.emplace_back(from, to);
   in_links_[to].push_back(id);
   link_weight_ns_.push_back(weight_ns);
@@ -43,6 +44,21 @@ LinkId Topology::add_link(NodeId from, NodeId to, LinkConfig config) {
   trees_.clear();
   route_requests_.clear();
   return id;
+}
+
+void Topology::share_sub_band_radio(NodeId from, LinkId id) {
+  const DutyCycleConfig& dc = links_[id].config().duty_cycle;
+  if (!dc.enabled || dc.sub_band.empty()) return;
+  const auto [it, first] = radios_.try_emplace({from, dc.sub_band}, id);
+  if (first) return;
+  const DutyCycleConfig& radio = links_[it->second].config().duty_cycle;
+  if (radio.duty_cycle != dc.duty_cycle || radio.policy != dc.policy) {
+    links_.pop_back();
+    throw std::invalid_argument("links from node '" + nodes_[from].name + "' on sub-band '" +
+                                dc.sub_band + "' disagree on its duty cycle ('" +
+                                links_[it->second].config().name + "' has another)");
+  }
+  links_[id].share_radio(links_[it->second]);
 }
 
 std::pair<LinkId, LinkId> Topology::connect(NodeId a, NodeId b, LinkConfig a_to_b,

@@ -87,6 +87,9 @@ class Topology {
   // route() once `from` has more than one out-link: a cached tree or a search.
   std::optional<std::vector<LinkId>> route_from(NodeId from, NodeId to);
   static constexpr std::uint32_t kFullTreeAfter = 8;
+  // A new duty-cycled link joins the radio of the first link from the same node on the same
+  // sub-band (invalid_argument, and no link added, when their duty cycles differ).
+  void share_sub_band_radio(NodeId from, LinkId id);
 
   Rng world_;
   Graph graph_;
@@ -94,6 +97,7 @@ class Topology {
   std::map<std::string, NodeId> by_name_;
   std::vector<LinkModel> links_;
   std::vector<std::pair<NodeId, NodeId>> link_ends_;
+  std::map<std::pair<NodeId, std::string>, LinkId> radios_;  // (node, sub-band) -> first link
   std::map<NodeId, Tree> trees_;  // the route cache; cleared whenever the graph changes
   std::map<NodeId, std::uint32_t> route_requests_;  // per source, until its tree is cached
   std::vector<std::vector<LinkId>> in_links_;       // per node, in the order links were added

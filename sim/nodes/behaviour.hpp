@@ -41,6 +41,7 @@ struct PublishBehaviour {
   TimeNs interval_ns = 10'000'000'000;  // mean time between publishes (1 / rate)
   Distribution jitter_ns;               // added to each interval; the sum is clamped at 0
   Distribution payload_size_bytes = Distribution::fixed(64);  // at least kTagBytes
+  double payload_max_bytes = 256.0 * 1024 * 1024;             // draws are clamped to [0, max]
   // A JSON temperature event instead of filler bytes (payload_size_bytes is then ignored):
   // {"m":"<tag>","d":{"temperature_c":21.37,"seq":7},"ts_ms":12345}, the shape of a sensor
   // event on a cloud IoT platform, with the ledger's tag as the first field.

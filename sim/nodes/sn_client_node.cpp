@@ -198,7 +198,8 @@ void SnClientNode::on_publish_timer(std::uint32_t which) {
   if (now > p.stop_ns) return;
   Publishing& state = publishing_[which];
   if (p.max_messages != 0 && state.published >= p.max_messages) return;
-  const double size = std::max(0.0, p.payload_size_bytes.sample(publish_rng_));
+  const double size =
+      std::clamp(p.payload_size_bytes.sample(publish_rng_), 0.0, p.payload_max_bytes);
   publish_message(state.topic, state.topic_id, static_cast<std::size_t>(round_to_ns(size)),
                   p.qos_minus_one ? -1 : static_cast<int>(p.qos));
   ++state.published;

@@ -150,7 +150,8 @@ void VirtualClient::on_publish_timer(std::uint32_t which) {
   if (now > p.stop_ns) return;
   Publishing& state = publishing_[which];
   if (p.max_messages != 0 && state.published >= p.max_messages) return;
-  const double size = std::max(0.0, p.payload_size_bytes.sample(publish_rng_));
+  const double size =
+      std::clamp(p.payload_size_bytes.sample(publish_rng_), 0.0, p.payload_max_bytes);
   publish_message(state.topic, state.topic_id, static_cast<std::size_t>(round_to_ns(size)), p.qos,
                   p.retain, p.json_temperature);
   ++state.published;

@@ -130,8 +130,8 @@ void read_generator(YamlReader& reader, const YAML::Node& g, const std::string& 
     extra.insert(extra.end(), {"depth", "fanout"});
   }
   std::string profile;
-  net::LinkConfig link;
-  detail::read_link(reader, body, at, "", "ethernet", extra, profile, link);
+  net::LinkConfig link, reverse;
+  detail::read_link(reader, body, at, "", "ethernet", extra, profile, link, reverse);
   if (!body.IsMap()) return;
   const auto anchor = reader.text(body[anchor_key], join_path(at, anchor_key));
   if (!anchor) return reader.error(body, at, "needs '" + anchor_key + "', an existing node");
@@ -162,7 +162,7 @@ void read_generator(YamlReader& reader, const YAML::Node& g, const std::string& 
       for (std::int64_t k = 1; k <= width; ++k) {
         std::string child = base + "-" + std::to_string(k);
         add_node(reader, spec, names, body, at, child, kind);
-        LinkSpec spec_link{child + "/uplink", child, parent, profile, link, body.Mark()};
+        LinkSpec spec_link{child + "/uplink", child, parent, profile, link, reverse, body.Mark()};
         spec_link.config.name = spec_link.name;
         spec.links.push_back(std::move(spec_link));
         next.push_back(std::move(child));
@@ -199,7 +199,7 @@ void read_links(YamlReader& reader, const YAML::Node& links, ScenarioSpec& spec)
     const std::string path = join_path("topology.links", link.name);
     if (!valid_name(link.name)) reader.error(item.first, path, "not a valid link name");
     detail::read_link(reader, item.second, path, link.name, "ethernet", {"between"}, link.profile,
-                      link.config);
+                      link.config, link.reverse);
     const YAML::Node between = item.second.IsMap() ? item.second["between"] : YAML::Node();
     if (!between || !between.IsSequence() || between.size() != 2) {
       reader.error(between ? between : item.second, join_path(path, "between"),

@@ -2,6 +2,7 @@
 // to the network, its session, credentials, Will, publishing behaviour, subscriptions, churn).
 #include <algorithm>
 #include <limits>
+#include <map>
 
 #include "sim/scenario/load_impl.hpp"
 
@@ -19,6 +20,55 @@ std::optional<int> read_qos(YamlReader& reader, const YAML::Node& n, const std::
   return static_cast<int>(*qos);
 }
 
+// `{distribution: exponential|normal|lognormal|pareto, ..., max}`: sizes drawn per message,
+// rounded to whole bytes and kept within [0, max] (default 256 MiB).
+void read_payload_distribution(YamlReader& reader, const YAML::Node& n, const std::string& path,
+                               PayloadSpec& payload) {
+  constexpr std::int64_t kMax = 256 * 1024 * 1024;
+  const auto kind = reader.choice(n["distribution"], key(path, "distribution"),
+                                  {"uniform", "exponential", "normal", "lognormal", "pareto"});
+  if (!kind) return;
+  // Which keys each distribution takes; any other is refused rather than silently ignored.
+  const std::map<std::string, std::vector<std::string>> takes = {
+      {"uniform", {"min", "max"}},
+      {"exponential", {"mean", "max"}},
+      {"normal", {"mean", "stddev", "max"}},
+      {"lognormal", {"mean", "stddev", "max"}},
+      {"pareto", {"scale", "shape", "max"}}};
+  const std::vector<std::string>& keys = takes.at(*kind);
+  for (const char* k : {"size", "min", "max", "mean", "stddev", "scale", "shape"}) {
+    if (n[k] && std::find(keys.begin(), keys.end(), k) == keys.end()) {
+      reader.error(n[k], key(path, k), "not a parameter of the " + *kind + " distribution");
+    }
+  }
+  for (const std::string& k : keys) {
+    if (!n[k] && k != "max") reader.error(n, path, "the " + *kind + " distribution needs " + k);
+  }
+  auto size = [&](const char* k, std::int64_t lo) {
+    return static_cast<double>(reader.size_bytes(n[k], key(path, k), lo, kMax).value_or(0));
+  };
+  payload = {};
+  if (*kind == "uniform") {
+    const auto lo = static_cast<std::int64_t>(size("min", 0));
+    const auto hi = static_cast<std::int64_t>(size("max", 0));
+    if (lo > hi) return reader.error(n, path, "min is larger than max");
+    payload = {PayloadSpec::Kind::uniform, lo, hi};
+    return;
+  }
+  payload.max_size_bytes = n["max"] ? static_cast<std::int64_t>(size("max", 1)) : kMax;
+  if (*kind == "pareto") {
+    payload.kind = PayloadSpec::Kind::pareto;
+    payload.mean_bytes = size("scale", 1);
+    payload.spread = reader.real(n["shape"], key(path, "shape"), 0.01, 100).value_or(1);
+  } else {
+    payload.kind = *kind == "exponential" ? PayloadSpec::Kind::exponential
+                   : *kind == "normal"    ? PayloadSpec::Kind::normal
+                                          : PayloadSpec::Kind::lognormal;
+    payload.mean_bytes = size("mean", 1);
+    if (*kind != "exponential") payload.spread = size("stddev", 0);
+  }
+}
+
 void read_payload(YamlReader& reader, const YAML::Node& n, const std::string& path,
                   PayloadSpec& payload) {
   constexpr std::int64_t kMax = 256 * 1024 * 1024;
@@ -32,7 +82,10 @@ void read_payload(YamlReader& reader, const YAML::Node& n, const std::string& pa
     }
     return;
   }
-  if (!reader.expect_map(n, path, {"size", "min", "max"})) return;
+  if (!reader.expect_map(
+          n, path, {"size", "min", "max", "distribution", "mean", "stddev", "scale", "shape"}))
+    return;
+  if (n["distribution"]) return read_payload_distribution(reader, n, path, payload);
   if (n["size"]) {
     if (auto size = reader.size_bytes(n["size"], key(path, "size"), 0, kMax)) {
       payload = {PayloadSpec::Kind::fixed, *size, *size};
@@ -171,7 +224,7 @@ void read_group(YamlReader& reader, const YAML::Node& n, const std::string& path
   const YAML::Node attach = n["attach"];
   g.attach_mark = attach ? attach.Mark() : n.Mark();
   read_link(reader, attach, key(path, "attach"), g.name + "/access", "ethernet", {"to"},
-            g.attach_profile, g.attach_link);
+            g.attach_profile, g.attach_link, g.attach_reverse);
   if (attach && attach.IsMap() && attach["to"]) {
     g.attach_to = reader.text(attach["to"], key(path, "attach.to")).value_or(g.attach_to);
     g.attach_mark = attach["to"].Mark();

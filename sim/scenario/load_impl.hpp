@@ -11,12 +11,13 @@
 
 namespace mqttsim::sim::scenario::detail {
 
-// A link's configuration: `profile` (default `default_profile`) plus overrides from `node`.
-// `extra_keys` are further keys the caller reads itself (e.g. "between").
+// A link's configuration: `profile` (default `default_profile`) plus overrides from `node`,
+// and its reverse direction's: the same, then the overrides under `reverse:`. `extra_keys` are
+// further keys the caller reads itself (e.g. "between").
 void read_link(YamlReader& reader, const YAML::Node& node, const std::string& path,
                const std::string& link_name, std::string_view default_profile,
                const std::vector<std::string>& extra_keys, std::string& profile,
-               net::LinkConfig& config);
+               net::LinkConfig& config, net::LinkConfig& reverse);
 
 // A loss model: a probability (Bernoulli), or a mapping {model, p, p_good_to_bad, ...}
 // whose model defaults to bernoulli. `extra_keys` are further keys the caller reads itself.

@@ -8,11 +8,13 @@
 namespace mqttsim::sim::scenario::detail {
 namespace {
 
-const std::vector<std::string> kLinkKeys = {
-    "profile",   "latency",       "jitter",      "jitter_distribution",
-    "rate",      "queue_packets", "queue_bytes", "mtu",
-    "loss",      "ber",           "outages",     "in_order",
-    "duty_cycle"};
+// Keys that override a profile's numbers; a link takes them and `profile`, `reverse` takes them
+// for the other direction.
+const std::vector<std::string> kOverrideKeys = {"latency", "jitter",        "jitter_distribution",
+                                                "rate",    "queue_packets", "queue_bytes",
+                                                "mtu",     "loss",          "ber",
+                                                "outages", "in_order",      "duty_cycle",
+                                                "sub_band"};
 
 }  // namespace
 
@@ -97,6 +99,13 @@ void read_overrides(YamlReader& reader, const YAML::Node& n, const std::string& 
       c.duty_cycle.duty_cycle = *dc;
     }
   }
+  if (auto band = reader.text(n["sub_band"], key("sub_band"))) {
+    if (!c.duty_cycle.enabled) {
+      reader.error(n["sub_band"], key("sub_band"), "only LoRa profiles have a sub-band");
+    } else {
+      c.duty_cycle.sub_band = *band;
+    }
+  }
 }
 
 std::vector<std::string> profile_names() {
@@ -110,8 +119,9 @@ std::vector<std::string> profile_names() {
 void read_link(YamlReader& reader, const YAML::Node& node, const std::string& path,
                const std::string& link_name, std::string_view default_profile,
                const std::vector<std::string>& extra_keys, std::string& profile,
-               net::LinkConfig& config) {
-  std::vector<std::string> known = kLinkKeys;
+               net::LinkConfig& config, net::LinkConfig& reverse) {
+  std::vector<std::string> known = kOverrideKeys;
+  known.insert(known.end(), {"profile", "reverse"});
   known.insert(known.end(), extra_keys.begin(), extra_keys.end());
   profile = std::string(default_profile);
   const bool map = node.IsDefined() && reader.expect_map(node, path, known);
@@ -132,6 +142,11 @@ void read_link(YamlReader& reader, const YAML::Node& node, const std::string& pa
   }
   config = net::make_link_config(net::find_profile(profile), link_name);
   if (map) read_overrides(reader, node, path, config);
+  reverse = config;
+  const std::string reverse_path = join_path(path, "reverse");
+  if (map && node["reverse"] && reader.expect_map(node["reverse"], reverse_path, kOverrideKeys)) {
+    read_overrides(reader, node["reverse"], reverse_path, reverse);
+  }
 }
 
 bool glob_match(std::string_view pattern, std::string_view name) {

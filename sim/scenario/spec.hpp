@@ -33,15 +33,26 @@ struct LinkSpec {
   std::string name;
   std::string a, b;
   std::string profile;
-  net::LinkConfig config;  // config.name is the link name; directions add "/ab" and "/ba"
+  net::LinkConfig config;   // a → b; config.name is the link name, directions add "/ab", "/ba"
+  net::LinkConfig reverse;  // b → a: config with the overrides under `reverse:`
   YAML::Mark mark;
 };
 
 struct PayloadSpec {
-  enum class Kind : std::uint8_t { fixed, uniform, json_temperature };
+  enum class Kind : std::uint8_t {
+    fixed,
+    uniform,
+    exponential,  // mean
+    normal,       // mean, stddev
+    lognormal,    // mean, stddev of the sizes (not of their logarithm)
+    pareto,       // scale (the smallest size), shape
+    json_temperature
+  };
   Kind kind = Kind::fixed;
   std::int64_t size_bytes = 64;      // fixed size, or the lower bound of uniform
-  std::int64_t max_size_bytes = 64;  // upper bound of uniform (inclusive)
+  std::int64_t max_size_bytes = 64;  // upper bound of uniform (inclusive), or of any draw
+  double mean_bytes = 0;             // exponential, normal, lognormal; pareto: its scale
+  double spread = 0;                 // normal, lognormal: stddev in bytes; pareto: shape
 };
 
 struct PublishSpec {
@@ -101,8 +112,9 @@ struct ClientGroupSpec {
   std::string attach_to;
   YAML::Mark attach_mark;
   std::string attach_profile;
-  net::LinkConfig attach_link;
-  std::string gateway;  // MQTT-SN: the gateway node that bridges to the broker
+  net::LinkConfig attach_link;     // client → attach.to
+  net::LinkConfig attach_reverse;  // attach.to → client: with the overrides under `reverse:`
+  std::string gateway;             // MQTT-SN: the gateway node that bridges to the broker
   SessionSpec session;
   std::optional<std::string> username;  // templates, like the topic
   std::optional<std::string> password;

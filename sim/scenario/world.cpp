@@ -4,6 +4,7 @@
 #include "sim/scenario/world.hpp"
 
 #include <algorithm>
+#include <cmath>
 
 #include "sim/distributions.hpp"
 #include "sim/scenario/load_impl.hpp"
@@ -29,6 +30,31 @@ net::TcpConfig tcp_config(const TcpSpec& spec) {
 }
 
 }  // namespace
+
+nodes::Distribution payload_distribution(const PayloadSpec& payload) {
+  using Kind = nodes::Distribution::Kind;
+  const double size = static_cast<double>(payload.size_bytes);
+  const double mean = payload.mean_bytes, spread = payload.spread;
+  switch (payload.kind) {
+    case PayloadSpec::Kind::uniform:
+      return {Kind::uniform, size, static_cast<double>(payload.max_size_bytes)};
+    case PayloadSpec::Kind::exponential:
+      return {Kind::exponential, mean, 0};
+    case PayloadSpec::Kind::normal:
+      return {Kind::normal, mean, spread};
+    case PayloadSpec::Kind::lognormal: {
+      // The sizes' mean m and stddev s give the log's: σ² = ln(1 + s²/m²), μ = ln m − σ²/2.
+      const double sigma2 = det_log(1 + (spread * spread) / (mean * mean));
+      return {Kind::lognormal, det_log(mean) - sigma2 / 2, std::sqrt(sigma2)};
+    }
+    case PayloadSpec::Kind::pareto:
+      return {Kind::pareto, mean, spread};
+    case PayloadSpec::Kind::fixed:
+    case PayloadSpec::Kind::json_temperature:
+      break;
+  }
+  return nodes::Distribution::fixed(size);
+}
 
 std::string expand_client_template(const std::string& text, std::int64_t n, const std::string& id,
                                    const std::string& group,
@@ -98,14 +124,24 @@ World::World(const ScenarioSpec& spec, const WorldOptions& options)
 
 World::~World() = default;
 
+std::pair<net::LinkId, net::LinkId> World::connect(const std::string& path, net::NodeId a,
+                                                   net::NodeId b, const net::LinkConfig& ab,
+                                                   const net::LinkConfig& ba) {
+  try {
+    return topology_.connect(a, b, ab, ba);
+  } catch (const std::invalid_argument& e) {  // such as two duty cycles on one sub-band
+    throw WorldError(path + ": " + e.what());
+  }
+}
+
 void World::build_topology() {
   for (const NodeSpec& node : spec_.nodes) topology_.add_node(node.kind, node.name);
   for (const LinkSpec& link : spec_.links) {
-    net::LinkConfig ab = link.config, ba = link.config;
+    net::LinkConfig ab = link.config, ba = link.reverse;
     ab.name = link.name + "/ab";
     ba.name = link.name + "/ba";
-    links_by_name_[link.name] =
-        topology_.connect(*topology_.find_node(link.a), *topology_.find_node(link.b), ab, ba);
+    links_by_name_[link.name] = connect("topology.links." + link.name, *topology_.find_node(link.a),
+                                        *topology_.find_node(link.b), ab, ba);
   }
 }
 
@@ -126,11 +162,12 @@ void World::build_clients() {
                          "' is already the name of a node; set client_id to tell them apart");
       }
       const net::NodeId node = topology_.add_node(net::NodeKind::client, id);
-      net::LinkConfig up = group.attach_link, down = group.attach_link;
+      net::LinkConfig up = group.attach_link, down = group.attach_reverse;
       up.name = id + "/access/up";
       down.name = id + "/access/down";
       const net::NodeId anchor = anchors[static_cast<std::size_t>(n - 1) % anchors.size()];
-      links_by_name_[id + "/access"] = topology_.connect(node, anchor, up, down);
+      links_by_name_[id + "/access"] =
+          connect("clients." + group.name + ".attach", node, anchor, up, down);
       const nodes::ClientBehaviour& b = add_behaviour(group, n, id);
       if (group.protocol == ClientProtocol::mqtt_sn) {
         add_sn_client(group, id, node, index, b);
@@ -182,12 +219,8 @@ nodes::ClientBehaviour& World::add_behaviour(const ClientGroupSpec& group, std::
       pb.jitter_ns = {nodes::Distribution::Kind::uniform, -static_cast<double>(p.jitter_ns),
                       static_cast<double>(p.jitter_ns)};
     }
-    pb.payload_size_bytes =
-        p.payload.kind == PayloadSpec::Kind::uniform
-            ? nodes::Distribution{nodes::Distribution::Kind::uniform,
-                                  static_cast<double>(p.payload.size_bytes),
-                                  static_cast<double>(p.payload.max_size_bytes)}
-            : nodes::Distribution::fixed(static_cast<double>(p.payload.size_bytes));
+    pb.payload_size_bytes = payload_distribution(p.payload);
+    pb.payload_max_bytes = static_cast<double>(p.payload.max_size_bytes);
     pb.json_temperature = p.payload.kind == PayloadSpec::Kind::json_temperature;
     pb.start_ns = p.start_ns;
     pb.max_messages = static_cast<std::uint64_t>(p.count);

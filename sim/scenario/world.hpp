@@ -94,6 +94,9 @@ class World {
 
  private:
   void build_topology();
+  // topology_.connect, its refusals (invalid_argument) turned into a WorldError naming `path`.
+  std::pair<net::LinkId, net::LinkId> connect(const std::string& path, net::NodeId a, net::NodeId b,
+                                              const net::LinkConfig& ab, const net::LinkConfig& ba);
   void build_clients();
   nodes::ClientBehaviour& add_behaviour(const ClientGroupSpec& group, std::int64_t n,
                                         const std::string& id);
@@ -133,6 +136,9 @@ class World {
   std::map<std::size_t, net::PartitionId> partition_faults_;
   std::map<net::LinkId, std::uint32_t> link_down_holds_;
 };
+
+// The per-message payload size of a publish spec, in bytes (clamped to [0, max] by the client).
+nodes::Distribution payload_distribution(const PayloadSpec& payload);
 
 // Expands {n}, {id}, {group} and the names of `values` (item (n − 1) mod size) in `text`;
 // std::invalid_argument names an unknown placeholder.

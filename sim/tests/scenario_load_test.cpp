@@ -4,6 +4,9 @@
 
 #include "sim/scenario/broker_yaml.hpp"
 #include "sim/scenario/load.hpp"
+#include "sim/scenario/world.hpp"
+
+#include <cmath>
 
 using namespace mqttsim::sim;
 using namespace mqttsim::sim::scenario;
@@ -197,6 +200,15 @@ TEST_CASE("each broken scenario gets its exact message", "[scenario]") {
        "'switch'"},
       {"clients: {a: {}}\nbroker: {maximum_qos: 3}\n",
        "bad.yaml:2:23: broker.maximum_qos: must be between 0 and 2, not 3"},
+      {"clients: {a: {attach: {sub_band: g3}}}\n",
+       "bad.yaml:1:34: clients.a.attach.sub_band: only LoRa profiles have a sub-band"},
+      {"clients: {a: {attach: {reverse: {profile: lte}}}}\n",
+       "bad.yaml:1:34: clients.a.attach.reverse.profile: unknown key"},
+      {"clients: {a: {publish: {topic: t, payload: {distribution: normal, mean: 9}}}}\n",
+       "bad.yaml:1:44: clients.a.publish.payload: the normal distribution needs stddev"},
+      {"clients: {a: {publish: {topic: t, payload: {distribution: pareto, scale: 9, shape: 2, "
+       "mean: 3}}}}\n",
+       "bad.yaml:1:93: clients.a.publish.payload.mean: not a parameter of the pareto distribution"},
       {"clients: {a: [1, 2]}\n", "bad.yaml:1:14: clients.a: expected a mapping"},
       {"clients: {a: {}\n", "bad.yaml:2:1: end of map flow not found"},
       {"name: x\n", "bad.yaml:1:1: clients: a scenario needs at least one client group"},
@@ -207,6 +219,90 @@ TEST_CASE("each broken scenario gets its exact message", "[scenario]") {
     REQUIRE(errors.size() == 1);
     CHECK(errors[0] == row.message);
   }
+}
+
+TEST_CASE("reverse overrides only the link's other direction", "[scenario]") {
+  LoadResult r = parse_scenario(R"(topology:
+  nodes: {gw: gateway}
+  links:
+    backhaul: {between: [gw, broker], profile: lte, rate: 5Mbps, reverse: {rate: 50Mbps}}
+clients:
+  sensor:
+    protocol: mqtt-sn
+    gateway: gw
+    attach: {to: gw, profile: lora-sf9, reverse: {sub_band: g3, duty_cycle: 0.1}}
+)",
+                                "reverse.yaml");
+  INFO((r.errors.empty() ? std::string() : r.errors.front()));
+  REQUIRE(r.spec);
+  const LinkSpec& backhaul = r.spec->links.at(0);
+  CHECK(backhaul.config.rate_bps == 5'000'000);
+  CHECK(backhaul.reverse.rate_bps == 50'000'000);
+  CHECK(backhaul.reverse.latency_ns == backhaul.config.latency_ns);
+  const ClientGroupSpec& sensor = r.spec->clients.at(0);
+  CHECK(sensor.attach_link.duty_cycle.sub_band == "g1");
+  CHECK(sensor.attach_link.duty_cycle.duty_cycle == 0.01);
+  CHECK(sensor.attach_reverse.duty_cycle.sub_band == "g3");
+  CHECK(sensor.attach_reverse.duty_cycle.duty_cycle == 0.1);
+  CHECK(sensor.attach_reverse.duty_cycle.lora.spreading_factor == 9);
+}
+
+namespace {
+
+// The payload sizes a scenario's publishers recorded in the ledger, after `duration` of 10
+// clients publishing every second with the given `payload:` value.
+std::vector<double> published_sizes(const std::string& payload) {
+  LoadResult r = parse_scenario(
+      "duration: 200s\nclients:\n  s:\n    count: 10\n"
+      "    publish: {topic: \"t/{n}\", every: 1s, payload: " +
+          payload + "}\n",
+      "sizes.yaml");
+  INFO((r.errors.empty() ? std::string() : r.errors.front()));
+  REQUIRE(r.spec);
+  World world(*r.spec);
+  world.run();
+  std::vector<double> sizes;
+  const nodes::DeliveryLedger& ledger = world.ledger();
+  for (std::size_t key = 1; key <= ledger.message_count(); ++key) {
+    sizes.push_back(ledger.message(static_cast<nodes::MessageKey>(key)).payload_size_bytes);
+  }
+  return sizes;
+}
+
+double mean_of(const std::vector<double>& v) {
+  double sum = 0;
+  for (double x : v) sum += x;
+  return sum / static_cast<double>(v.size());
+}
+
+double stddev_of(const std::vector<double>& v) {
+  const double m = mean_of(v);
+  double sum = 0;
+  for (double x : v) sum += (x - m) * (x - m);
+  return std::sqrt(sum / static_cast<double>(v.size() - 1));
+}
+
+}  // namespace
+
+TEST_CASE("payload sizes follow the scenario's distribution, within its max", "[scenario]") {
+  // About 2000 messages each: tolerances are about 5 standard errors.
+  const auto lognormal = published_sizes("{distribution: lognormal, mean: 300, stddev: 120}");
+  REQUIRE(lognormal.size() >= 1900);
+  CHECK(std::abs(mean_of(lognormal) - 300) < 5 * 120 / std::sqrt(1900.0));
+  CHECK(std::abs(stddev_of(lognormal) - 120) < 12);
+
+  const auto exponential = published_sizes("{distribution: exponential, mean: 400}");
+  CHECK(std::abs(mean_of(exponential) - 400) < 5 * 400 / std::sqrt(1900.0));
+
+  // Pareto with scale 100 and shape 3: never below the scale, mean scale·shape/(shape − 1).
+  const auto pareto = published_sizes("{distribution: pareto, scale: 100, shape: 3}");
+  CHECK(*std::min_element(pareto.begin(), pareto.end()) >= 100);
+  CHECK(std::abs(mean_of(pareto) - 150) < 10);
+
+  // Clamped to max; below the ledger's 16-byte tag a payload grows to the tag.
+  const auto clamped = published_sizes("{distribution: normal, mean: 100, stddev: 100, max: 150}");
+  CHECK(*std::max_element(clamped.begin(), clamped.end()) == 150);
+  CHECK(*std::min_element(clamped.begin(), clamped.end()) == 16);
 }
 
 TEST_CASE("all errors of a file are reported together", "[scenario]") {

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/net/profiles.hpp"
 #include "sim/net/topology.hpp"
 
 using namespace mqttsim::sim;
@@ -196,4 +197,52 @@ TEST_CASE("random graphs: every hop of a route follows the documented tie-break"
                }
              }
            });
+}
+
+namespace {
+
+LinkConfig lora_link(const std::string& name, const std::string& sub_band, double duty_cycle) {
+  LinkConfig c = make_link_config(find_profile("lora-sf7"), name);
+  c.loss = {};
+  c.latency_ns = 0;
+  c.duty_cycle.sub_band = sub_band;
+  c.duty_cycle.duty_cycle = duty_cycle;
+  return c;
+}
+
+}  // namespace
+
+TEST_CASE("a node's LoRa links on one sub-band share its airtime and duty-cycle silence") {
+  Topology t(Rng(1));
+  const NodeId gw = t.add_node(NodeKind::gateway, "gw");
+  const NodeId a = t.add_node(NodeKind::client, "a");
+  const NodeId b = t.add_node(NodeKind::client, "b");
+  const NodeId c = t.add_node(NodeKind::client, "c");
+  const LinkId to_a = t.add_link(gw, a, lora_link("gw>a", "g1", 0.01));
+  const LinkId to_b = t.add_link(gw, b, lora_link("gw>b", "g1", 0.01));
+  const LinkId to_c = t.add_link(gw, c, lora_link("gw>c", "g3", 0.1));
+  const LinkId a_up = t.add_link(a, gw, lora_link("a>gw", "g1", 0.01));
+  const TimeNs airtime = lora_airtime_ns(LoraConfig{}, 20);  // SF7, 20 bytes: 56.576 ms
+  const TimeNs silence_1pc = duty_cycle_silence_ns(airtime, 0.01);
+
+  CHECK(t.link(to_a).transmit(0, 20).delivered_at_ns == airtime);
+  // The same radio and sub-band: b's packet waits for a's airtime and the silence after it.
+  CHECK(t.link(to_b).transmit(0, 20).delivered_at_ns == 2 * airtime + silence_1pc);
+  // Another sub-band of the same radio, and another node's radio on g1, are free at once.
+  CHECK(t.link(to_c).transmit(0, 20).delivered_at_ns == airtime);
+  CHECK(t.link(a_up).transmit(0, 20).delivered_at_ns == airtime);
+}
+
+TEST_CASE("links of one node that disagree on a sub-band's duty cycle are refused") {
+  Topology t(Rng(1));
+  const NodeId gw = t.add_node(NodeKind::gateway, "gw");
+  const NodeId a = t.add_node(NodeKind::client, "a");
+  const NodeId b = t.add_node(NodeKind::client, "b");
+  t.add_link(gw, a, lora_link("gw>a", "g1", 0.01));
+  CHECK_THROWS_WITH(t.add_link(gw, b, lora_link("gw>b", "g1", 0.1)),
+                    Catch::Contains("sub-band 'g1' disagree on its duty cycle"));
+  CHECK(t.link_count() == 1);
+  // Without a sub-band name a link keeps a radio of its own.
+  const LinkId own = t.add_link(gw, b, lora_link("gw>b", "", 0.1));
+  CHECK(t.link(own).transmit(0, 20).delivered_at_ns == lora_airtime_ns(LoraConfig{}, 20));
 }
