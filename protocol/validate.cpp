@@ -34,8 +34,10 @@ Error check_binary(ByteView data, std::string_view field) {
   return invalid(std::string(field) + " is longer than 65535 bytes", "MQTT-5.0 §1.5.6");
 }
 
-Error check_properties(const Properties& props, PacketMask where, Version v) {
-  if (props.empty()) return std::nullopt;
+// The checks of properties that are present; out of line, so that the usual call (no
+// properties) costs only the test in check_properties below.
+[[gnu::noinline]] Error check_present_properties(const Properties& props, PacketMask where,
+                                                 Version v) {
   if (!is_v5(v)) return invalid("properties need MQTT 5.0", "MQTT-5.0 §2.2.2");
   for (const PropertyInfo& info : kPropertyTable) {
     Error error;
@@ -76,6 +78,11 @@ Error check_properties(const Properties& props, PacketMask where, Version v) {
     if (error) return error;
   }
   return std::nullopt;
+}
+
+Error check_properties(const Properties& props, PacketMask where, Version v) {
+  if (props.empty()) return std::nullopt;
+  return check_present_properties(props, where, v);
 }
 
 Error check_packet_id(std::uint16_t id, Version v, Sender sender) {
