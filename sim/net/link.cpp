@@ -201,23 +201,25 @@ bool LinkModel::scheduled_outage_overlaps(TimeNs start_ns, TimeNs end_ns) const 
 }
 
 void LinkModel::drain(TimeNs now_ns) {
-  while (queue_head_ < queue_.size() && queue_[queue_head_].departs_ns <= now_ns) {
-    queued_bytes_ -= queue_[queue_head_].size_bytes;
-    ++queue_head_;
+  Radio& r = *radio_;
+  while (r.queue_head < r.queue.size() && r.queue[r.queue_head].departs_ns <= now_ns) {
+    r.queued_bytes -= r.queue[r.queue_head].size_bytes;
+    ++r.queue_head;
   }
-  if (queue_head_ == queue_.size()) {
-    queue_.clear();
-    queue_head_ = 0;
-  } else if (queue_head_ >= 64 && 2 * queue_head_ >= queue_.size()) {
-    queue_.erase(queue_.begin(), queue_.begin() + static_cast<std::ptrdiff_t>(queue_head_));
-    queue_head_ = 0;
+  if (r.queue_head == r.queue.size()) {
+    r.queue.clear();
+    r.queue_head = 0;
+  } else if (r.queue_head >= 64 && 2 * r.queue_head >= r.queue.size()) {
+    r.queue.erase(r.queue.begin(), r.queue.begin() + static_cast<std::ptrdiff_t>(r.queue_head));
+    r.queue_head = 0;
   }
 }
 
 bool LinkModel::queue_full(std::int64_t size_bytes) const {
-  const auto packets = static_cast<std::int64_t>(queue_.size() - queue_head_);
+  const std::int64_t packets = queued_packets();
   if (config_.queue_limit_packets > 0 && packets >= config_.queue_limit_packets) return true;
-  return config_.queue_limit_bytes > 0 && queued_bytes_ + size_bytes > config_.queue_limit_bytes;
+  return config_.queue_limit_bytes > 0 &&
+         radio_->queued_bytes + size_bytes > config_.queue_limit_bytes;
 }
 
 TimeNs LinkModel::tx_duration_ns(std::int64_t size_bytes) const {
@@ -287,8 +289,8 @@ Outcome LinkModel::transmit(TimeNs now_ns, std::int64_t size_bytes) {
   if (dc.enabled) {
     radio.free_at_ns = saturating_add(departs_ns, duty_cycle_silence_ns(tx_ns, dc.duty_cycle));
   }
-  queue_.push_back(Queued{departs_ns, size_bytes});
-  queued_bytes_ += size_bytes;
+  radio.queue.push_back(Queued{departs_ns, size_bytes});
+  radio.queued_bytes += size_bytes;
 
   // Every packet on the wire draws the same numbers whatever its fate, so one drop does not
   // shift the draws of the packets after it.

@@ -59,8 +59,8 @@ struct DutyCycleConfig {
   DutyCyclePolicy policy = DutyCyclePolicy::wait;
   // The regulatory sub-band the transmitter uses. The duty cycle binds a transmitter per
   // sub-band, so links leaving one node on the same sub-band share one radio (Topology joins
-  // them with share_radio): their airtime and silences follow one timeline, as a gateway's
-  // downlinks to many devices do. Empty: this link has a radio of its own.
+  // them with share_radio): one queue, and airtime and silences on one timeline, as a
+  // gateway's downlinks to many devices have. Empty: this link has a radio of its own.
   std::string sub_band;
 };
 
@@ -161,15 +161,16 @@ class LinkModel {
   }
   // The caller dropped a packet that transmit() had delivered (the link went down under it).
   void count_late_drop();
-  // From now on this link transmits on `other`'s radio: one timeline of airtime and duty-cycle
-  // silence for both (and any other link sharing it). Call before either has transmitted.
+  // From now on this link transmits on `other`'s radio: one FIFO and one timeline of airtime
+  // and duty-cycle silence for both (and any other link sharing it). Call before either has
+  // transmitted.
   void share_radio(const LinkModel& other) { radio_ = other.radio_; }
 
   const LinkConfig& config() const { return config_; }
   const LinkStats& stats() const { return stats_; }
   bool in_bad_state() const { return ge_bad_; }
   std::int64_t queued_packets() const {
-    return static_cast<std::int64_t>(queue_.size() - queue_head_);
+    return static_cast<std::int64_t>(radio_->queue.size() - radio_->queue_head);
   }
 
  private:
@@ -198,16 +199,17 @@ class LinkModel {
   Rng jitter_rng_;
   Rng duplicate_rng_;
   TimeNs down_since_ns_ = -1;  // start of the open-ended down fault; -1 when up
-  // The FIFO as a vector and a head index: a queue that goes 0 → 1 → 0 packets (the usual case)
-  // then reuses one allocation, where a deque allocates and frees a chunk every few packets.
-  std::vector<Queued> queue_;
-  std::size_t queue_head_ = 0;
-  std::int64_t queued_bytes_ = 0;
   TimeNs last_now_ns_ = 0;
-  // When the transmitter may start again: the end of its last transmission, plus the duty-cycle
-  // silence. Shared by the links of one radio (share_radio); a link alone has its own.
+  // One transmitter: its FIFO of packets waiting or on air, and when it may start again (the
+  // end of its last transmission, plus the duty-cycle silence). Shared by the links of one radio
+  // (share_radio), whose packets then queue together, each under its own link's limits; a link
+  // alone has its own. The FIFO is a vector and a head index: a queue that goes 0 → 1 → 0
+  // packets (the usual case) then reuses one allocation, where a deque allocates every few.
   struct Radio {
     TimeNs free_at_ns = 0;
+    std::vector<Queued> queue;
+    std::size_t queue_head = 0;
+    std::int64_t queued_bytes = 0;
   };
   std::shared_ptr<Radio> radio_ = std::make_shared<Radio>();
   TimeNs last_delivery_ns_ = 0;

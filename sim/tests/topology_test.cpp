@@ -231,6 +231,26 @@ TEST_CASE("a node's LoRa links on one sub-band share its airtime and duty-cycle 
   // Another sub-band of the same radio, and another node's radio on g1, are free at once.
   CHECK(t.link(to_c).transmit(0, 20).delivered_at_ns == airtime);
   CHECK(t.link(a_up).transmit(0, 20).delivered_at_ns == airtime);
+  // One queue: both of g1's packets wait in it until they have been on air.
+  CHECK(t.link(to_a).queued_packets() == 2);
+  CHECK(t.link(to_b).queued_packets() == 2);
+  CHECK(t.link(to_c).queued_packets() == 1);
+}
+
+TEST_CASE("a shared radio's queue limit counts the packets of all its links") {
+  Topology t(Rng(1));
+  const NodeId gw = t.add_node(NodeKind::gateway, "gw");
+  const NodeId a = t.add_node(NodeKind::client, "a");
+  const NodeId b = t.add_node(NodeKind::client, "b");
+  LinkConfig one_packet = lora_link("gw>a", "g1", 0.01);
+  one_packet.queue_limit_packets = 1;
+  const LinkId to_a = t.add_link(gw, a, one_packet);
+  one_packet.name = "gw>b";
+  const LinkId to_b = t.add_link(gw, b, one_packet);
+  CHECK(t.link(to_a).transmit(0, 20).delivered());
+  CHECK(t.link(to_b).transmit(0, 20).drop == DropReason::queue_full);
+  const TimeNs airtime = lora_airtime_ns(LoraConfig{}, 20);
+  CHECK(t.link(to_b).transmit(airtime, 20).delivered());  // a's packet has left the queue
 }
 
 TEST_CASE("links of one node that disagree on a sub-band's duty cycle are refused") {
