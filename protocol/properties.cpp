@@ -179,25 +179,38 @@ std::string_view property_spec_ref(PropertyId id, PacketMask where) {
   return "MQTT-5.0 §2.2.2.2";
 }
 
+namespace {
+
+// 1 when a property is present. Unsigned rather than bool, so that none_present ORs them with
+// `|`: one pass of loads and ORs with no branch per field (almost every call finds nothing, so
+// short-circuiting with `||` never pays).
+template <class T>
+unsigned present(const std::optional<T>& value) {
+  return value.has_value() ? 1u : 0u;
+}
+template <class T>
+unsigned present(const std::vector<T>& values) {
+  return values.empty() ? 0u : 1u;
+}
+template <class... Fields>
+bool none_present(const Fields&... fields) {
+  return (present(fields) | ...) == 0;
+}
+
+}  // namespace
+
 // Field by field rather than `*this == Properties{}`: this runs for every encoded ack and
 // every reused PUBLISH, and building a temporary to compare against costs several times more.
-// `|` rather than `||`: one pass of loads and ORs, no branch per field (almost every call
-// finds nothing, so short-circuiting never pays).
 bool Properties::empty() const {
-  const bool any =
-      payload_format_indicator.has_value() | message_expiry_interval_s.has_value() |
-      content_type.has_value() | response_topic.has_value() | correlation_data.has_value() |
-      !subscription_identifiers.empty() | session_expiry_interval_s.has_value() |
-      assigned_client_identifier.has_value() | server_keep_alive_s.has_value() |
-      authentication_method.has_value() | authentication_data.has_value() |
-      request_problem_information.has_value() | will_delay_interval_s.has_value() |
-      request_response_information.has_value() | response_information.has_value() |
-      server_reference.has_value() | reason_string.has_value() | receive_maximum.has_value() |
-      topic_alias_maximum.has_value() | topic_alias.has_value() | maximum_qos.has_value() |
-      retain_available.has_value() | !user_properties.empty() |
-      maximum_packet_size_bytes.has_value() | wildcard_subscription_available.has_value() |
-      subscription_identifier_available.has_value() | shared_subscription_available.has_value();
-  return !any;
+  return none_present(payload_format_indicator, message_expiry_interval_s, content_type,
+                      response_topic, correlation_data, subscription_identifiers,
+                      session_expiry_interval_s, assigned_client_identifier, server_keep_alive_s,
+                      authentication_method, authentication_data, request_problem_information,
+                      will_delay_interval_s, request_response_information, response_information,
+                      server_reference, reason_string, receive_maximum, topic_alias_maximum,
+                      topic_alias, maximum_qos, retain_available, user_properties,
+                      maximum_packet_size_bytes, wildcard_subscription_available,
+                      subscription_identifier_available, shared_subscription_available);
 }
 
 }  // namespace mqttsim::protocol
