@@ -20,11 +20,13 @@ std::optional<int> read_qos(YamlReader& reader, const YAML::Node& n, const std::
   return static_cast<int>(*qos);
 }
 
+// The largest payload a scenario may ask for, and the default `max` of a drawn size.
+constexpr std::int64_t kMax = 256 * 1024 * 1024;
+
 // `{distribution: exponential|normal|lognormal|pareto, ..., max}`: sizes drawn per message,
 // rounded to whole bytes and kept within [0, max] (default 256 MiB).
 void read_payload_distribution(YamlReader& reader, const YAML::Node& n, const std::string& path,
                                PayloadSpec& payload) {
-  constexpr std::int64_t kMax = 256 * 1024 * 1024;
   const auto kind = reader.choice(n["distribution"], key(path, "distribution"),
                                   {"uniform", "exponential", "normal", "lognormal", "pareto"});
   if (!kind) return;
@@ -71,7 +73,6 @@ void read_payload_distribution(YamlReader& reader, const YAML::Node& n, const st
 
 void read_payload(YamlReader& reader, const YAML::Node& n, const std::string& path,
                   PayloadSpec& payload) {
-  constexpr std::int64_t kMax = 256 * 1024 * 1024;
   if (n.IsScalar() && n.Scalar() == "json-temperature") {
     payload.kind = PayloadSpec::Kind::json_temperature;
     return;
