@@ -190,7 +190,7 @@ double LinkModel::cached_packet_error_rate(std::int64_t size_bytes) {
   return per;
 }
 
-bool LinkModel::scheduled_outage_overlaps(TimeNs start_ns, TimeNs end_ns) const {
+bool LinkModel::outage_overlaps_slow(TimeNs start_ns, TimeNs end_ns) const {
   if (down_since_ns_ >= 0 && end_ns > down_since_ns_) return true;
   // Few outages per link: a linear scan is simplest and order-independent.
   for (const Outage& o : config_.outages) {

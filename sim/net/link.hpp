@@ -182,9 +182,9 @@ class LinkModel {
   // Inline for the usual case, a link that is up with no outage scheduled (twice per packet).
   bool outage_overlaps(TimeNs start_ns, TimeNs end_ns) const {
     if (down_since_ns_ < 0 && config_.outages.empty()) return false;
-    return scheduled_outage_overlaps(start_ns, end_ns);
+    return outage_overlaps_slow(start_ns, end_ns);
   }
-  bool scheduled_outage_overlaps(TimeNs start_ns, TimeNs end_ns) const;
+  bool outage_overlaps_slow(TimeNs start_ns, TimeNs end_ns) const;
   void drain(TimeNs now_ns);
   bool queue_full(std::int64_t size_bytes) const;
   TimeNs tx_duration_ns(std::int64_t size_bytes) const;

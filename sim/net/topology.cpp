@@ -55,7 +55,7 @@ void Topology::share_sub_band_radio(NodeId from, LinkId id) {
   if (radio.duty_cycle != dc.duty_cycle || radio.policy != dc.policy) {
     links_.pop_back();
     throw std::invalid_argument("links from node '" + nodes_[from].name + "' on sub-band '" +
-                                dc.sub_band + "' disagree on its duty cycle ('" +
+                                dc.sub_band + "' disagree on its duty cycle or policy ('" +
                                 links_[it->second].config().name + "' has another)");
   }
   links_[id].share_radio(links_[it->second]);
