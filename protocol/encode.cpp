@@ -6,6 +6,7 @@
 
 #include "protocol/codec.hpp"
 #include "protocol/packet_reader.hpp"
+#include "protocol/property_fields.hpp"
 
 namespace mqttsim::protocol {
 namespace {
@@ -58,30 +59,8 @@ void write_property(const Properties& props, std::uint8_t id, Sink& out) {
   }
 }
 
-// kPropertyTable's fields as compile-time constants, in its order: a walk is then 27 inlined
-// presence tests, not 27 std::visit dispatches (run up to three times per v5 PUBLISH carrying a
-// topic alias). fields_match_table() holds the two lists together.
-template <auto... kMembers>
-struct FieldList {};
-using P = Properties;
-using PropertyFields =
-    FieldList<&P::payload_format_indicator, &P::message_expiry_interval_s, &P::content_type,
-              &P::response_topic, &P::correlation_data, &P::subscription_identifiers,
-              &P::session_expiry_interval_s, &P::assigned_client_identifier,
-              &P::server_keep_alive_s, &P::authentication_method, &P::authentication_data,
-              &P::request_problem_information, &P::will_delay_interval_s,
-              &P::request_response_information, &P::response_information, &P::server_reference,
-              &P::reason_string, &P::receive_maximum, &P::topic_alias_maximum, &P::topic_alias,
-              &P::maximum_qos, &P::retain_available, &P::user_properties,
-              &P::maximum_packet_size_bytes, &P::wildcard_subscription_available,
-              &P::subscription_identifier_available, &P::shared_subscription_available>;
-
-template <auto... kMembers>
-bool fields_match_table(FieldList<kMembers...>) {
-  if (sizeof...(kMembers) != kPropertyTable.size()) return false;
-  std::size_t i = 0;
-  return ((kPropertyTable[i++].field == PropertyField(kMembers)) && ...);
-}
+using detail::FieldList;
+using detail::PropertyFields;
 
 template <typename Sink, auto... kMembers>
 void write_fields(const Properties& props, Sink& out, FieldList<kMembers...>) {
@@ -91,7 +70,7 @@ void write_fields(const Properties& props, Sink& out, FieldList<kMembers...>) {
 
 template <typename Sink>
 void write_property_values(const Properties& props, Sink& out) {
-  static const bool kMatches = fields_match_table(PropertyFields{});
+  static const bool kMatches = detail::fields_match_table(PropertyFields{});
   if (!kMatches) throw std::logic_error("encode: PropertyFields differs from kPropertyTable");
   write_fields(props, out, PropertyFields{});
 }

@@ -2,6 +2,10 @@
 // encoder and JSON writer are all driven by it.
 #include "protocol/properties.hpp"
 
+#include <stdexcept>
+
+#include "protocol/property_fields.hpp"
+
 namespace mqttsim::protocol {
 namespace {
 
@@ -197,6 +201,14 @@ bool none_present(const Fields&... fields) {
   return (present(fields) | ...) == 0;
 }
 
+template <auto... kMembers>
+std::uint32_t present_bits(const Properties& props, detail::FieldList<kMembers...>) {
+  std::uint32_t bits = 0;
+  unsigned bit = 0;
+  ((bits |= present(props.*kMembers) << bit++), ...);
+  return bits;
+}
+
 }  // namespace
 
 // Field by field rather than `*this == Properties{}`: this runs for every encoded ack and
@@ -211,6 +223,13 @@ bool Properties::empty() const {
                       topic_alias, maximum_qos, retain_available, user_properties,
                       maximum_packet_size_bytes, wildcard_subscription_available,
                       subscription_identifier_available, shared_subscription_available);
+}
+
+std::uint32_t detail::present_fields(const Properties& props) {
+  static const bool kMatches = fields_match_table(PropertyFields{});
+  if (!kMatches)
+    throw std::logic_error("present_fields: PropertyFields differs from kPropertyTable");
+  return present_bits(props, PropertyFields{});
 }
 
 }  // namespace mqttsim::protocol

@@ -2,11 +2,13 @@
 // encoder never produces bytes that the strict decoder would reject. Shares the property and
 // topic rules with the decoder; adds the limits a value can break but bytes cannot (string
 // lengths, 5.0-only fields set under 3.1.1).
+#include <bit>
 #include <string>
 #include <type_traits>
 
 #include "protocol/codec.hpp"
 #include "protocol/packet_reader.hpp"
+#include "protocol/property_fields.hpp"
 #include "protocol/utf8.hpp"
 
 namespace mqttsim::protocol {
@@ -34,32 +36,28 @@ Error check_binary(ByteView data, std::string_view field) {
   return invalid(std::string(field) + " is longer than 65535 bytes", "MQTT-5.0 §1.5.6");
 }
 
-// The checks of properties that are present; out of line, so that the usual call (no
-// properties) costs only the test in check_properties below.
+// The checks of properties that are present, in table order; out of line, so that the usual
+// call (no properties) costs only the test in check_properties below.
 [[gnu::noinline]] Error check_present_properties(const Properties& props, PacketMask where,
                                                  Version v) {
   if (!is_v5(v)) return invalid("properties need MQTT 5.0", "MQTT-5.0 §2.2.2");
-  for (const PropertyInfo& info : kPropertyTable) {
+  for (std::uint32_t bits = detail::present_fields(props); bits != 0; bits &= bits - 1) {
+    const PropertyInfo& info = kPropertyTable[static_cast<std::size_t>(std::countr_zero(bits))];
     Error error;
-    bool present = false;
     std::visit(
         [&](auto member) {
           const auto& slot = props.*member;
           using Slot = std::remove_cvref_t<decltype(slot)>;
           if constexpr (std::is_same_v<Slot, std::vector<UserProperty>>) {
-            present = !slot.empty();
             for (const UserProperty& pair : slot) {
               if (!error) error = check_string(pair.key, "User Property name", v);
               if (!error) error = check_string(pair.value, "User Property value", v);
             }
           } else if constexpr (std::is_same_v<Slot, std::vector<std::uint32_t>>) {
-            present = !slot.empty();
             for (std::uint32_t value : slot) {
               if (!error) error = detail::check_property_value(info.id, value, where, 0);
             }
           } else {
-            present = slot.has_value();
-            if (!present) return;
             using Value = typename Slot::value_type;
             if constexpr (std::is_same_v<Value, std::string_view>) {
               error = check_string(*slot, info.name, v);
@@ -72,7 +70,7 @@ Error check_binary(ByteView data, std::string_view field) {
           }
         },
         info.field);
-    if (present && (info.allowed_in & where) == 0) {
+    if ((info.allowed_in & where) == 0) {
       return invalid(std::string(info.name) + " is not allowed here", "MQTT-5.0 §2.2.2.2");
     }
     if (error) return error;

@@ -65,9 +65,13 @@ void Xxh64::update(const void* data, std::size_t size_bytes) {
     size_bytes -= fill;
     buffered_bytes_ = 0;
   }
+  // The lanes in locals: `p` is a char pointer, which may alias the members, so a loop over
+  // lanes_ itself would store and reload them for every stripe.
+  std::uint64_t lanes[4] = {lanes_[0], lanes_[1], lanes_[2], lanes_[3]};
   for (; size_bytes >= sizeof stripe_; p += sizeof stripe_, size_bytes -= sizeof stripe_) {
-    consume_stripe(lanes_, p);
+    consume_stripe(lanes, p);
   }
+  for (int i = 0; i < 4; ++i) lanes_[i] = lanes[i];
   if (size_bytes > 0) std::memcpy(stripe_, p, size_bytes);
   buffered_bytes_ = size_bytes;
 }

@@ -43,6 +43,16 @@ bool bernoulli(Rng& rng, double p);
 
 // A real duration rounded to whole nanoseconds (half away from zero), saturating at the
 // TimeNs range; NaN throws std::invalid_argument. The one bridge from reals to event times.
-TimeNs round_to_ns(double duration_ns);
+// Inline, since every link hop and timer jitter goes through it: truncation plus an exact
+// fraction test gives llround's result without its library call.
+TimeNs round_to_ns_outside(double duration_ns);  // NaN or |duration| >= 2^63
+inline TimeNs round_to_ns(double duration_ns) {
+  if (!(duration_ns > -0x1p63 && duration_ns < 0x1p63)) return round_to_ns_outside(duration_ns);
+  const auto whole = static_cast<TimeNs>(duration_ns);  // toward zero
+  // Exact: below 2^53 `whole` is representable and the difference needs no rounding; above
+  // it every double is an integer, so the fraction is 0.
+  const double fraction = duration_ns - static_cast<double>(whole);
+  return whole + (fraction >= 0.5 ? 1 : 0) - (fraction <= -0.5 ? 1 : 0);
+}
 
 }  // namespace mqttsim::sim

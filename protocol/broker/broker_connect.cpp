@@ -226,8 +226,7 @@ void BrokerCore::Impl::publish_will(Session& s, TimeNs now) {
       state.retained[message->topic] = message;
   }
   const std::size_t matched = route(message, now);
-  events.push_back(broker_event::MessagePublished{message->sequence, message->publisher_client_id,
-                                                  message->topic, message->qos, matched});
+  events.push_back(broker_event::MessagePublished{message, matched});
 }
 
 void BrokerCore::Impl::end_session(const std::string& client_id, TimeNs now) {

@@ -54,10 +54,9 @@ struct ProtocolViolation {
   Malformed error;
 };
 struct MessagePublished {  // a PUBLISH (or Will) accepted for routing
-  std::uint64_t sequence;
-  std::string publisher_client_id;
-  std::string topic;
-  QoS qos;
+  // The broker's own immutable copy (topic, publisher_client_id, sequence, qos, ...), shared
+  // rather than copied: this event comes with every message.
+  MessagePtr message;
   std::size_t matched_sessions;
 };
 struct MessageDropped {

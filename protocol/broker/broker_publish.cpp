@@ -85,8 +85,7 @@ std::size_t BrokerCore::Impl::accept(const MessagePtr& message, TimeNs now) {
       state.retained[message->topic] = message;
   }
   const std::size_t matched = route(message, now);
-  events.push_back(broker_event::MessagePublished{message->sequence, message->publisher_client_id,
-                                                  message->topic, message->qos, matched});
+  events.push_back(broker_event::MessagePublished{message, matched});
   return matched;
 }
 

@@ -107,6 +107,7 @@ void ClientSession::Impl::adopt_limits(const Connack& p) {
     if (props.assigned_client_identifier) client_id = *props.assigned_client_identifier;
   }
   limits = l;
+  limits_epoch = limits_epoch + 1 == Outgoing::kNeverChecked ? 0 : limits_epoch + 1;
 }
 
 void ClientSession::Impl::resume_session(TimeNs now) {

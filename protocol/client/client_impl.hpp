@@ -48,6 +48,10 @@ struct Outgoing {
   QoS qos = QoS::at_most_once;
   bool retain = false;
   MessageProperties properties;
+  // The limits_epoch check_publish() last passed under; kNeverChecked before that. A message
+  // is checked again as it leaves the queue only when a CONNACK since may have changed limits.
+  std::uint32_t checked_epoch = kNeverChecked;
+  static constexpr std::uint32_t kNeverChecked = UINT32_MAX;
 };
 
 enum class PublishStage : std::uint8_t {
@@ -99,8 +103,9 @@ struct ClientSession::Impl {
   ClientState state = ClientState::idle;
   std::string client_id;  // ours, or the one the server assigned
   ServerLimits limits;
-  bool limits_known = false;    // a CONNACK has been seen
-  bool ever_connected = false;  // decides Clean Start of later connections
+  bool limits_known = false;       // a CONNACK has been seen
+  std::uint32_t limits_epoch = 0;  // counts CONNACKs: which `limits` a check ran against
+  bool ever_connected = false;     // decides Clean Start of later connections
   ClientConnection conn;
   ReusedFifo<ClientEvent> events;
 

@@ -46,6 +46,7 @@ CommandResult ClientSession::publish(TimeNs now, std::string topic, std::string 
   Impl& m = *impl_;
   Outgoing message{0, std::move(topic), std::move(payload), qos, retain, std::move(properties)};
   if (auto refused = m.check_publish(message)) return {0, std::move(refused)};
+  if (m.limits_known) message.checked_epoch = m.limits_epoch;
   message.id = m.next_message_id++;
   const LocalMessageId id = message.id;
   m.queue.push_back(std::move(message));
@@ -101,10 +102,13 @@ void ClientSession::Impl::pump(TimeNs now) {
   if (state != ClientState::connected) return;
   while (!queue.empty()) {
     Outgoing& m = queue.front();
-    if (auto refused = check_publish(m)) {
-      finish(m.id, static_cast<std::uint8_t>(refused->code));
-      queue.pop_front();
-      continue;
+    if (m.checked_epoch != limits_epoch) {
+      if (auto refused = check_publish(m)) {
+        finish(m.id, static_cast<std::uint8_t>(refused->code));
+        queue.pop_front();
+        continue;
+      }
+      m.checked_epoch = limits_epoch;  // pump() runs only when connected: limits are known
     }
     if (m.qos == QoS::at_most_once) {  // outside the window (MQTT-4.9.0-2 counts QoS 1/2)
       transmit_publish(m, 0, false, now);

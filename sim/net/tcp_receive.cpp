@@ -183,7 +183,10 @@ void TcpTransport::process_data(Conn& conn, int side, const Segment& segment) {
   const bool had_fin = end.fin_received;
   const std::uint64_t seg_end = segment.seq + segment.length;
   if ((segment.flags & kFin) != 0) end.fin_seq = seg_end;
-  if (segment.length > 0 && seg_end > end.rcv_nxt) {
+  if (segment.length > 0 && seg_end > end.rcv_nxt && segment.seq <= end.rcv_nxt &&
+      end.ranges.empty()) {
+    end.rcv_nxt = seg_end;  // in order with no hole above: the usual case, no block list
+  } else if (segment.length > 0 && seg_end > end.rcv_nxt) {
     // Merge [max(seq, rcv_nxt), seg_end) into the sorted, disjoint block list.
     std::uint64_t lo = std::max(segment.seq, end.rcv_nxt);
     std::uint64_t hi = seg_end;

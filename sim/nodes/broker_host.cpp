@@ -169,7 +169,7 @@ void BrokerHost::drain_events() {
           } else if constexpr (std::is_same_v<E, ev::MessagePublished>) {
             ++stats_.messages_published;
             trace_protocol_event(*world_, node_, "message_published",
-                                 static_cast<std::uint8_t>(e.qos));
+                                 static_cast<std::uint8_t>(e.message->qos));
           } else if constexpr (std::is_same_v<E, ev::MessageDropped>) {
             ++stats_.messages_dropped;
             trace_protocol_event(*world_, node_, "message_dropped");

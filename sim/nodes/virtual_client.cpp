@@ -332,8 +332,8 @@ void VirtualClient::on_stream_closed(net::StreamId id, net::StreamCloseReason /*
 }
 
 void VirtualClient::drain() {
-  // Buffers swap with the session's (a nested drain finds no spare and allocates): no
-  // allocation per packet.
+  // Buffers swap with the session's and the last one comes back as the spare (a nested drain
+  // finds no spare and allocates): no allocation per packet.
   protocol::ClientTransmit transmit;
   transmit.bytes.swap(spare_bytes_);
   while (session_.poll_transmit(transmit)) {
@@ -350,6 +350,7 @@ void VirtualClient::drain() {
       last_loss_ns_ = world_->kernel.now_ns();
     }
   }
+  spare_bytes_.swap(transmit.bytes);
   drain_events();
   arm_timers();
 }

@@ -162,6 +162,21 @@ TEST_CASE("durations round to whole nanoseconds, half away from zero, and satura
   CHECK(round_to_ns(1e30) == kTimeMaxNs);
   CHECK(round_to_ns(-1e30) == std::numeric_limits<TimeNs>::min());
   CHECK_THROWS(round_to_ns(std::nan("")));
+  CHECK(round_to_ns(0.49999999999999994) == 0);  // x + 0.5 would round this up
+  CHECK(round_to_ns(-0.49999999999999994) == 0);
+  CHECK(round_to_ns(0x1p53 + 2) == (std::int64_t{1} << 53) + 2);
+  CHECK(round_to_ns(std::nextafter(0x1p63, 0.0)) == std::llround(std::nextafter(0x1p63, 0.0)));
+  CHECK(round_to_ns(-0x1p63) == std::numeric_limits<TimeNs>::min());
+}
+
+TEST_CASE("round_to_ns agrees with llround across the TimeNs range") {
+  // Halves and near-halves of small values, and large values of every magnitude.
+  rc::prop("round_to_ns(x) == llround(x)", [](std::int64_t whole, std::uint8_t eighths) {
+    const double near = static_cast<double>(whole >> 40) + eighths / 8.0 - 16;
+    RC_ASSERT(round_to_ns(near) == std::llround(near));
+    const double wide = static_cast<double>(whole) * 0.75;
+    RC_ASSERT(round_to_ns(wide) == std::llround(wide));
+  });
 }
 
 TEST_CASE("a fixed seed gives the same first draws of every distribution, on every platform") {
