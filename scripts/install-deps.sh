@@ -7,7 +7,6 @@ packages=(
   build-essential cmake ninja-build ccache clang-14 libclang-rt-14-dev
   libboost-graph-dev libyaml-cpp-dev catch2 librapidcheck-dev
   nlohmann-json3-dev libcli11-dev libfmt-dev libbenchmark-dev libasio-dev libssl-dev
-  libgoogle-perftools-dev  # tcmalloc_minimal, for the release mqttsim executable
   python3 python3-dev pybind11-dev python3-pytest python3-numpy python3-distributed
   python3-matplotlib python3-pandas
   mosquitto mosquitto-clients tshark
