@@ -3,9 +3,9 @@
 // CONNACK, resumption, reconnect, DISCONNECT, SUBSCRIBE) and client_publish.cpp (QoS flows).
 #pragma once
 
+#include <algorithm>
 #include <deque>
 #include <map>
-#include <set>
 #include <string>
 #include <utility>
 #include <vector>
@@ -41,6 +41,29 @@ class ReusedFifo {
 };
 
 // One application message on its way out: owned, so packets built from it can use views.
+// Packet Identifiers in use, as a sorted vector: usually a handful, and once its capacity is
+// reached no allocation per message (a std::set allocates a node per identifier). At most
+// 65535 entries, so the worst insert moves 128 KB.
+class PacketIdSet {
+ public:
+  std::size_t size() const { return ids_.size(); }
+  bool contains(std::uint16_t id) const { return std::binary_search(ids_.begin(), ids_.end(), id); }
+  void insert(std::uint16_t id) {
+    const auto it = std::lower_bound(ids_.begin(), ids_.end(), id);
+    if (it == ids_.end() || *it != id) ids_.insert(it, id);
+  }
+  bool erase(std::uint16_t id) {  // whether it was there
+    const auto it = std::lower_bound(ids_.begin(), ids_.end(), id);
+    if (it == ids_.end() || *it != id) return false;
+    ids_.erase(it);
+    return true;
+  }
+  void clear() { ids_.clear(); }
+
+ private:
+  std::vector<std::uint16_t> ids_;
+};
+
 struct Outgoing {
   LocalMessageId id = 0;
   std::string topic;
@@ -116,12 +139,12 @@ struct ClientSession::Impl {
   // Outgoing QoS flows.
   std::deque<Outgoing> queue;             // not yet sent, in publish() order
   std::deque<OutgoingInflight> inflight;  // in send order: resent in this order
-  std::set<std::uint16_t> ids_in_use;     // by inflight and by sent requests
+  PacketIdSet ids_in_use;                 // by inflight and by sent requests
   std::uint16_t next_packet_id = 1;
   LocalMessageId next_message_id = 1;
 
   // Incoming QoS 2 (method B): ids delivered and PUBREC'd, waiting for their PUBREL.
-  std::set<std::uint16_t> awaiting_pubrel;
+  PacketIdSet awaiting_pubrel;
 
   std::deque<PendingRequest> requests;
   RequestId next_request_id = 1;

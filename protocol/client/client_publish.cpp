@@ -178,7 +178,7 @@ void ClientSession::Impl::on_publish(const Publish& p, TimeNs now) {
   if (p.qos == QoS::exactly_once) {
     // Delivered already and not yet released: the same message again (MQTT-4.3.3-10), unless
     // Mutant::qos2_deliver_twice hands it to the application a second time.
-    const bool repeated = awaiting_pubrel.count(p.packet_id) != 0;
+    const bool repeated = awaiting_pubrel.contains(p.packet_id);
     if (repeated && !config.mutants.has(Mutant::qos2_deliver_twice)) [[likely]] {
       return send(Pubrec{p.packet_id, ReasonCode::success, {}}, now);
     }
@@ -247,7 +247,7 @@ void ClientSession::Impl::on_pubrec(const Pubrec& p, TimeNs now) {
 }
 
 void ClientSession::Impl::on_pubrel(const Pubrel& p, TimeNs now) {
-  const bool known = awaiting_pubrel.erase(p.packet_id) != 0 || !is_v5(config.version);
+  const bool known = awaiting_pubrel.erase(p.packet_id) || !is_v5(config.version);
   send(
       Pubcomp{
           p.packet_id, known ? ReasonCode::success : ReasonCode::packet_identifier_not_found, {}},

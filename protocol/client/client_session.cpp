@@ -282,7 +282,7 @@ void ClientSession::Impl::schedule_reconnect(TimeNs now) {
 std::optional<std::uint16_t> ClientSession::Impl::allocate_packet_id() {
   if (ids_in_use.size() >= 65535) return std::nullopt;
   std::uint16_t id = next_packet_id;
-  while (ids_in_use.count(id) != 0) id = static_cast<std::uint16_t>(id == 65535 ? 1 : id + 1);
+  while (ids_in_use.contains(id)) id = static_cast<std::uint16_t>(id == 65535 ? 1 : id + 1);
   next_packet_id = static_cast<std::uint16_t>(id == 65535 ? 1 : id + 1);
   ids_in_use.insert(id);
   return id;

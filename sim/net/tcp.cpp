@@ -28,8 +28,8 @@ TcpTransport::TcpTransport(Network& network, TcpConfig config)
 
 TcpTransport::~TcpTransport() {
   network_.set_handler(TraceLayer::tcp, nullptr);
-  for (Conn& conn : conns_) {
-    for (End& end : conn.ends) kernel_.cancel(end.timer);
+  for (const auto& conn : conns_) {
+    for (End& end : conn->ends) kernel_.cancel(end.timer);
   }
 }
 
@@ -45,7 +45,7 @@ void TcpTransport::listen(NodeId node, StreamReceiver* receiver) {
 TcpTransport::Conn* TcpTransport::find(StreamId id) {
   const auto slot = static_cast<std::size_t>(id & kSlotMask);
   if (slot >= conns_.size()) return nullptr;
-  Conn& conn = conns_[slot];
+  Conn& conn = *conns_[slot];
   return conn.in_use && conn.id == id ? &conn : nullptr;
 }
 
@@ -55,7 +55,7 @@ const TcpTransport::Conn* TcpTransport::find(StreamId id) const {
 
 TcpTransport::Conn* TcpTransport::live(std::uint32_t slot, std::uint32_t generation) {
   if (slot >= conns_.size()) return nullptr;
-  Conn& conn = conns_[slot];
+  Conn& conn = *conns_[slot];
   return conn.in_use && conn.generation == generation ? &conn : nullptr;
 }
 
@@ -66,7 +66,7 @@ std::uint32_t TcpTransport::acquire_conn() {
     return slot;
   }
   if (conns_.size() > kSlotMask) throw std::length_error("TcpTransport: too many connections");
-  conns_.emplace_back();
+  conns_.push_back(std::make_unique<Conn>());
   return static_cast<std::uint32_t>(conns_.size() - 1);
 }
 
@@ -97,7 +97,7 @@ std::uint32_t TcpTransport::acquire_segment(const Segment& segment) {
 StreamId TcpTransport::connect(NodeId from, NodeId to, StreamReceiver* receiver) {
   powered_off_.erase(from);
   const std::uint32_t slot = acquire_conn();
-  Conn& conn = conns_[slot];
+  Conn& conn = *conns_[slot];
   conn.id = next_serial_++ << kSlotBits | slot;
   conn.in_use = true;
   End& client = conn.ends[0];
@@ -171,7 +171,7 @@ void TcpTransport::crash_node(NodeId node) {
   listeners_.erase(node);
   powered_off_.insert(node);
   for (std::size_t slot = 0; slot < conns_.size(); ++slot) {
-    Conn& conn = conns_[slot];
+    Conn& conn = *conns_[slot];
     if (!conn.in_use) continue;
     for (End& end : conn.ends) {
       // An end that has not seen its SYN yet is not on the node: a later SYN meets whatever

@@ -4,8 +4,8 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
+#include <memory>
 #include <set>
 #include <span>
 #include <utility>
@@ -189,7 +189,9 @@ class TcpTransport final : public StreamTransport, private PacketHandler {
   // them back). A segment for a vanished end is dropped while its node is off; once the node is
   // back, its fresh stack answers with RST, as a rebooted host does.
   std::set<NodeId> powered_off_;
-  std::deque<Conn> conns_;  // a deque: a Conn never moves while a callback holds it
+  // By slot, each boxed: a Conn never moves while a callback holds it, and finding one by
+  // slot (a few times per segment) is one index and one load.
+  std::vector<std::unique_ptr<Conn>> conns_;
   std::vector<std::uint32_t> free_conns_;
   std::uint64_t next_serial_ = 1;
   std::vector<Segment> segments_;

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstring>
 #include <stdexcept>
 
 #include "protocol/topic.hpp"
@@ -40,6 +41,18 @@ void write_tag(MessageKey key, char* out) {
     out[kTagDigits - i] = kHex[(key >> (4 * i)) & 0xF];
   }
   out[kTagBytes - 1] = '>';
+}
+
+std::string tagged_payload(MessageKey key, std::size_t size_bytes) {
+  std::string payload(std::max(size_bytes, kTagBytes), '\0');
+  write_tag(key, payload.data());
+  // The filler repeats kHex, 16 bytes at a time: the tag is 16 bytes, so each chunk starts
+  // at a multiple of 16 and byte i is kHex[i % 16].
+  static_assert(kTagBytes % 16 == 0);
+  for (std::size_t i = kTagBytes; i < payload.size(); i += 16) {
+    std::memcpy(payload.data() + i, kHex, std::min<std::size_t>(16, payload.size() - i));
+  }
+  return payload;
 }
 
 std::optional<MessageKey> read_tag(std::string_view payload) {

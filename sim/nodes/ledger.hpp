@@ -27,6 +27,8 @@ using LedgerClient = std::uint32_t;
 // A JSON payload carries it as its first field instead: {"m":"<...>", ...
 inline constexpr std::size_t kTagBytes = 16;
 void write_tag(MessageKey key, char* out);  // writes exactly kTagBytes
+// A plain (not JSON) payload of max(size_bytes, kTagBytes) bytes: the tag, then hex filler.
+std::string tagged_payload(MessageKey key, std::size_t size_bytes);
 std::optional<MessageKey> read_tag(std::string_view payload);
 
 inline constexpr TimeNs kNeverNs = -1;

@@ -16,8 +16,6 @@ namespace mqttsim::sim::nodes {
 namespace sn = protocol::sn;
 namespace {
 
-constexpr char kFiller[] = "0123456789abcdef";
-
 std::uint8_t ack_reason(sn::PublishOutcome outcome) {
   switch (outcome) {
     case sn::PublishOutcome::accepted:
@@ -215,12 +213,10 @@ MessageKey SnClientNode::publish_now(const std::string& topic, std::size_t paylo
 MessageKey SnClientNode::publish_message(const std::string& topic, std::uint32_t topic_id,
                                          std::size_t payload_size_bytes, int qos_level) {
   const TimeNs now = world_->kernel.now_ns();
-  const std::size_t size = std::max(payload_size_bytes, kTagBytes);
-  std::string payload(size, '.');
-  for (std::size_t i = kTagBytes; i < size; ++i) payload[i] = kFiller[i & 15];
   DeliveryLedger& ledger = world_->ledger;
   const MessageKey key = ledger.next_key();
-  write_tag(key, payload.data());
+  std::string payload = tagged_payload(key, payload_size_bytes);
+  const std::size_t size = payload.size();
   const std::uint64_t digest = xxh64(payload.data(), payload.size());
   const bool minus_one = qos_level < 0;
   const sn::QoS qos = minus_one ? sn::QoS::fire_and_forget : static_cast<sn::QoS>(qos_level);

@@ -15,8 +15,6 @@
 namespace mqttsim::sim::nodes {
 namespace {
 
-constexpr char kFiller[] = "0123456789abcdef";
-
 bool outlives_connection(const protocol::ClientSession& session) {
   const auto& config = session.config();
   if (protocol::is_v5(config.version)) return session.server_limits().session_expiry_interval_s > 0;
@@ -175,9 +173,7 @@ MessageKey VirtualClient::publish_message(std::string topic, std::uint32_t topic
   if (json_temperature) {
     payload = json_temperature_event(key, now, stats_.published, publish_rng_);
   } else {
-    payload.assign(std::max(payload_size_bytes, kTagBytes), '.');
-    for (std::size_t i = kTagBytes; i < payload.size(); ++i) payload[i] = kFiller[i & 15];
-    write_tag(key, payload.data());
+    payload = tagged_payload(key, payload_size_bytes);
   }
   const std::size_t size = payload.size();
   const std::uint64_t digest = xxh64(payload.data(), payload.size());
