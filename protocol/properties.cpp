@@ -185,9 +185,9 @@ std::string_view property_spec_ref(PropertyId id, PacketMask where) {
 
 namespace {
 
-// 1 when a property is present. Unsigned rather than bool, so that none_present ORs them with
-// `|`: one pass of loads and ORs with no branch per field (almost every call finds nothing, so
-// short-circuiting with `||` never pays).
+// 1 when a property is present. Unsigned rather than bool, so that the folds below OR them in
+// one pass of loads and ORs with no branch per field (almost every call finds nothing,
+// so short-circuiting never pays).
 template <class T>
 unsigned present(const std::optional<T>& value) {
   return value.has_value() ? 1u : 0u;
@@ -196,11 +196,14 @@ template <class T>
 unsigned present(const std::vector<T>& values) {
   return values.empty() ? 0u : 1u;
 }
-template <class... Fields>
-bool none_present(const Fields&... fields) {
-  return (present(fields) | ...) == 0;
+
+template <auto... kMembers>
+bool none_present(const Properties& props, detail::FieldList<kMembers...>) {
+  return (present(props.*kMembers) | ...) == 0;
 }
 
+// A bit per field, in list order: a shift per field more than none_present, which is why
+// empty() does not use it.
 template <auto... kMembers>
 std::uint32_t present_bits(const Properties& props, detail::FieldList<kMembers...>) {
   std::uint32_t bits = 0;
@@ -211,18 +214,11 @@ std::uint32_t present_bits(const Properties& props, detail::FieldList<kMembers..
 
 }  // namespace
 
-// Field by field rather than `*this == Properties{}`: this runs for every encoded ack and
-// every reused PUBLISH, and building a temporary to compare against costs several times more.
+// Field by field (PropertyFields lists them all) rather than `*this == Properties{}`: this runs
+// for every encoded ack and every reused PUBLISH, and building a temporary to compare against
+// costs several times more. Order does not matter here, so no table check.
 bool Properties::empty() const {
-  return none_present(payload_format_indicator, message_expiry_interval_s, content_type,
-                      response_topic, correlation_data, subscription_identifiers,
-                      session_expiry_interval_s, assigned_client_identifier, server_keep_alive_s,
-                      authentication_method, authentication_data, request_problem_information,
-                      will_delay_interval_s, request_response_information, response_information,
-                      server_reference, reason_string, receive_maximum, topic_alias_maximum,
-                      topic_alias, maximum_qos, retain_available, user_properties,
-                      maximum_packet_size_bytes, wildcard_subscription_available,
-                      subscription_identifier_available, shared_subscription_available);
+  return none_present(*this, detail::PropertyFields{});
 }
 
 std::uint32_t detail::present_fields(const Properties& props) {

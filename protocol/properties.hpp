@@ -53,7 +53,7 @@ struct UserProperty {
 // All properties of one packet (or of a Will). Absent properties are empty optionals; the
 // decoder rejects duplicates, so one slot per property is enough, except User Property
 // (repeatable, order kept) and Subscription Identifier (repeatable in PUBLISH).
-struct Properties {  // kPropertyTable lists every field; empty() must name each one too
+struct Properties {  // kPropertyTable and PropertyFields (property_fields.hpp) list every field
   std::optional<std::uint8_t> payload_format_indicator;  // 0 bytes, 1 UTF-8
   std::optional<std::uint32_t> message_expiry_interval_s;
   std::optional<std::string_view> content_type;

@@ -41,11 +41,13 @@ double pareto(Rng& rng, double scale, double shape);
 // True with probability p (clamped to [0, 1]); always consumes one output.
 bool bernoulli(Rng& rng, double p);
 
+// round_to_ns's out-of-range case: NaN throws, |duration| >= 2^63 saturates.
+TimeNs round_to_ns_outside(double duration_ns);
+
 // A real duration rounded to whole nanoseconds (half away from zero), saturating at the
 // TimeNs range; NaN throws std::invalid_argument. The one bridge from reals to event times.
 // Inline, since every link hop and timer jitter goes through it: truncation plus an exact
 // fraction test gives llround's result without its library call.
-TimeNs round_to_ns_outside(double duration_ns);  // NaN or |duration| >= 2^63
 inline TimeNs round_to_ns(double duration_ns) {
   if (!(duration_ns > -0x1p63 && duration_ns < 0x1p63)) return round_to_ns_outside(duration_ns);
   const auto whole = static_cast<TimeNs>(duration_ns);  // toward zero

@@ -40,7 +40,6 @@ class ReusedFifo {
   std::size_t head_ = 0;
 };
 
-// One application message on its way out: owned, so packets built from it can use views.
 // Packet Identifiers in use, as a sorted vector: usually a handful, and once its capacity is
 // reached no allocation per message (a std::set allocates a node per identifier). At most
 // 65535 entries, so the worst insert moves 128 KB.
@@ -64,6 +63,7 @@ class PacketIdSet {
   std::vector<std::uint16_t> ids_;
 };
 
+// One application message on its way out: owned, so packets built from it can use views.
 struct Outgoing {
   LocalMessageId id = 0;
   std::string topic;
