@@ -58,10 +58,6 @@ void throw_empty_range() {
   throw std::invalid_argument("uniform_int: lo > hi");
 }
 
-double uniform_real(Rng& rng, double lo, double hi) {
-  return lo + (hi - lo) * rng.next_unit();
-}
-
 double exponential(Rng& rng, double mean) {
   return -mean * det_log(unit_open_below(rng));
 }
@@ -83,10 +79,6 @@ double lognormal(Rng& rng, double mu, double sigma) {
 
 double pareto(Rng& rng, double scale, double shape) {
   return scale * det_exp(-det_log(unit_open_below(rng)) / shape);
-}
-
-bool bernoulli(Rng& rng, double p) {
-  return rng.next_unit() < p;
 }
 
 TimeNs round_to_ns_outside(double duration_ns) {

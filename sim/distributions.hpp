@@ -27,8 +27,10 @@ inline std::int64_t uniform_int(Rng& rng, std::int64_t lo, std::int64_t hi) {
   const std::uint64_t offset = span == UINT64_MAX ? rng.next_u64() : rng.below(span + 1);
   return static_cast<std::int64_t>(static_cast<std::uint64_t>(lo) + offset);
 }
-// Uniform real in [lo, hi).
-double uniform_real(Rng& rng, double lo, double hi);
+// Uniform real in [lo, hi). Inline, like bernoulli(): every link hop draws both.
+inline double uniform_real(Rng& rng, double lo, double hi) {
+  return lo + (hi - lo) * rng.next_unit();
+}
 // Exponential with the given mean (> 0): inversion, -mean * log(u) with u in (0, 1].
 double exponential(Rng& rng, double mean);
 // Normal by Marsaglia's polar method; the pair's second value is discarded so that a draw
@@ -39,7 +41,9 @@ double lognormal(Rng& rng, double mu, double sigma);
 // Pareto type I: scale x_m > 0, shape alpha > 0; P(X > x) = (x_m / x)^alpha for x >= x_m.
 double pareto(Rng& rng, double scale, double shape);
 // True with probability p (clamped to [0, 1]); always consumes one output.
-bool bernoulli(Rng& rng, double p);
+inline bool bernoulli(Rng& rng, double p) {
+  return rng.next_unit() < p;
+}
 
 // round_to_ns's out-of-range case: NaN throws, |duration| >= 2^63 saturates.
 TimeNs round_to_ns_outside(double duration_ns);

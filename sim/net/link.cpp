@@ -15,7 +15,7 @@ namespace {
 
 __extension__ using Wide = __int128;
 
-TimeNs ceil_div(Wide num, Wide den) {
+[[gnu::noinline]] TimeNs ceil_div(Wide num, Wide den) {
   const Wide q = (num + den - 1) / den;
   return q > static_cast<Wide>(kTimeMaxNs) ? kTimeMaxNs : static_cast<TimeNs>(q);
 }
