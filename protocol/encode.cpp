@@ -209,16 +209,30 @@ std::size_t encoded_size(const Packet& packet, Version version) {
   return 1 + varint_size(static_cast<std::uint32_t>(body)) + body;
 }
 
-std::optional<Malformed> encode(const Packet& packet, Version version, Sender sender,
-                                std::vector<std::uint8_t>& out) {
-  std::size_t body = 0;
-  if (auto error = detail::validate_sized(packet, version, sender, {}, body)) return error;
+namespace {
+
+void write_packet(const Packet& packet, Version version, std::size_t body,
+                  std::vector<std::uint8_t>& out) {
   out.reserve(out.size() + 5 + body);
   WireWriter writer(out);
   writer.u8(first_byte(packet));
   writer.varint(static_cast<std::uint32_t>(body));
   std::visit([&](const auto& p) { write_body(p, version, writer); }, packet);
+}
+
+}  // namespace
+
+std::optional<Malformed> encode(const Packet& packet, Version version, Sender sender,
+                                std::vector<std::uint8_t>& out) {
+  std::size_t body = 0;
+  if (auto error = detail::validate_sized(packet, version, sender, {}, body)) return error;
+  write_packet(packet, version, body, out);
   return std::nullopt;
+}
+
+void detail::encode_validated(const Packet& packet, Version version,
+                              std::vector<std::uint8_t>& out) {
+  write_packet(packet, version, detail::body_size(packet, version), out);
 }
 
 }  // namespace mqttsim::protocol

@@ -74,6 +74,9 @@ std::optional<Malformed> validate_sized(const Packet& packet, Version version, S
                                         const DecodeLimits& limits, std::size_t& body_size);
 // The Remaining Length of `packet` (defined next to the encoder's writers).
 std::size_t body_size(const Packet& packet, Version version);
+// encode() without its validate(), for a packet whose sender has already validated that very
+// content (a client's PUBLISH, checked when publish() queued it): the writers alone.
+void encode_validated(const Packet& packet, Version version, std::vector<std::uint8_t>& out);
 
 // The value range of numeric properties (Receive Maximum > 0, Topic Alias > 0, ...), shared
 // by the decoder and by validate() so the encoder never writes what the decoder refuses.

@@ -275,7 +275,8 @@ bool BrokerCore::Impl::apply_outbound_alias(const Connection& c, Publish& p) {
 
 bool BrokerCore::Impl::send_publish(Connection& c, const Delivery& d, std::uint16_t packet_id,
                                     bool dup, TimeNs now) {
-  Publish p = forward_publish(*d.message, now);
+  Packet packet{std::in_place_type<Publish>, forward_publish(*d.message, now)};
+  Publish& p = std::get<Publish>(packet);  // built in place: send() takes a Packet
   p.qos = d.qos;
   p.retain = d.retain;
   p.dup = dup;
@@ -299,7 +300,7 @@ bool BrokerCore::Impl::send_publish(Connection& c, const Delivery& d, std::uint1
   if (new_alias) c.outbound_aliases.emplace(d.message->topic, *p.properties.topic_alias);
   ++metrics.messages_delivered;
   if (dup) ++metrics.messages_redelivered;
-  send(c, p);
+  send(c, packet);
   return true;
 }
 

@@ -154,6 +154,8 @@ struct ClientSession::Impl {
 
   // client_session.cpp
   void send(const Packet& packet, TimeNs now);
+  // send() without the encoder's validation: only for a PUBLISH that check_publish() passed.
+  void send_checked_publish(const Packet& packet, TimeNs now);
   void dispatch(Packet& packet, TimeNs now);
   void violation(TimeNs now, ReasonCode code, std::string reason, std::string_view spec_ref);
   // Ends the current connection: events, per-connection state, reconnect schedule. `close`

@@ -132,7 +132,8 @@ void ClientSession::Impl::pump(TimeNs now) {
 // receiver never sees an alias change meaning.
 void ClientSession::Impl::transmit_publish(const Outgoing& m, std::uint16_t packet_id, bool dup,
                                            TimeNs now) {
-  Publish p = build_publish(m, config.version);
+  Packet packet{std::in_place_type<Publish>, build_publish(m, config.version)};
+  Publish& p = std::get<Publish>(packet);
   p.packet_id = packet_id;
   p.dup = dup;
   if (is_v5(config.version) && config.use_topic_aliases && limits.topic_alias_maximum > 0) {
@@ -146,7 +147,12 @@ void ClientSession::Impl::transmit_publish(const Outgoing& m, std::uint16_t pack
       p.properties.topic_alias = alias;
     }
   }
-  send(p, now);
+  // check_publish() validated this content under the current limits, with a packet id, and
+  // with an alias in place of the topic when it measured the size; what differs here (the
+  // id, which is never 0, and an alias up to the server's maximum) is valid by construction.
+  // A resend (dup) after a reconnect may predate the new limits: the encoder checks it.
+  if (!dup && m.checked_epoch == limits_epoch) return send_checked_publish(packet, now);
+  send(packet, now);
 }
 
 void ClientSession::Impl::finish(LocalMessageId id, std::uint8_t code) {

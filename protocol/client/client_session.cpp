@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "protocol/client/client_impl.hpp"
+#include "protocol/packet_reader.hpp"
 
 namespace mqttsim::protocol {
 
@@ -182,6 +183,11 @@ void ClientSession::Impl::send(const Packet& packet, TimeNs now) {
     events.push_back(client_event::ProtocolViolation{*error});
     return;
   }
+  conn.last_sent_ns = now;
+}
+
+void ClientSession::Impl::send_checked_publish(const Packet& packet, TimeNs now) {
+  detail::encode_validated(packet, config.version, conn.out);
   conn.last_sent_ns = now;
 }
 

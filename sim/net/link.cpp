@@ -200,7 +200,7 @@ bool LinkModel::outage_overlaps_slow(TimeNs start_ns, TimeNs end_ns) const {
   return false;
 }
 
-void LinkModel::drain(TimeNs now_ns) {
+inline void LinkModel::drain(TimeNs now_ns) {
   Radio& r = *radio_;
   while (r.queue_head < r.queue.size() && r.queue[r.queue_head].departs_ns <= now_ns) {
     r.queued_bytes -= r.queue[r.queue_head].size_bytes;
@@ -243,7 +243,7 @@ bool LinkModel::lost_by_model() {
   return false;
 }
 
-TimeNs LinkModel::draw_delay_ns(Rng& rng) {
+inline TimeNs LinkModel::draw_delay_ns(Rng& rng) {
   const double base = static_cast<double>(config_.latency_ns);
   const double jitter = static_cast<double>(config_.jitter_ns);
   double delay = base;

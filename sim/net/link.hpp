@@ -185,11 +185,12 @@ class LinkModel {
     return outage_overlaps_slow(start_ns, end_ns);
   }
   bool outage_overlaps_slow(TimeNs start_ns, TimeNs end_ns) const;
-  void drain(TimeNs now_ns);
+  // Inline into transmit(), which runs for every packet on every hop.
+  [[gnu::always_inline]] inline void drain(TimeNs now_ns);
   bool queue_full(std::int64_t size_bytes) const;
   TimeNs tx_duration_ns(std::int64_t size_bytes) const;
   bool lost_by_model();
-  TimeNs draw_delay_ns(Rng& rng);
+  [[gnu::always_inline]] inline TimeNs draw_delay_ns(Rng& rng);
   double cached_packet_error_rate(std::int64_t size_bytes);
   void sort_outages();
   Outcome drop(DropReason reason, TimeNs departed_at_ns = 0);
