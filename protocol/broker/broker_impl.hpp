@@ -58,7 +58,7 @@ struct BrokerCore::Impl {
   BrokerMetrics metrics;
   std::map<ConnectionId, Connection> connections;
   std::deque<ConnectionId> transmit_queue;  // connections with output, first come first served
-  std::deque<BrokerEvent> events;
+  Fifo<BrokerEvent> events;
   std::vector<ConnectionId> broken;  // send() failed on these; settle() closes them
   // Deadlines. Keep-alive entries are checked lazily against last_packet_ns when they fire,
   // so a packet does not have to move its connection's entry.

@@ -107,7 +107,7 @@ void BrokerCore::Impl::on_pubrel(Connection& c, std::uint16_t id) {
 
 namespace {
 template <typename Pred>
-std::deque<Inflight>::iterator find_inflight(Session& s, std::uint16_t id, Pred stage_ok) {
+Fifo<Inflight>::iterator find_inflight(Session& s, std::uint16_t id, Pred stage_ok) {
   return std::find_if(s.inflight.begin(), s.inflight.end(),
                       [&](const Inflight& f) { return f.packet_id == id && stage_ok(f.stage); });
 }

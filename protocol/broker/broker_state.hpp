@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <map>
 #include <optional>
 #include <set>
@@ -12,6 +11,7 @@
 #include <vector>
 
 #include "protocol/broker/message.hpp"
+#include "protocol/fifo.hpp"
 
 namespace mqttsim::protocol {
 
@@ -53,8 +53,8 @@ struct Session {
   // Session 0 maps to the broker's maximum).
   std::uint32_t expiry_interval_s = 0;
   std::map<std::string, SubscriptionEntry> subscriptions;  // by filter, $share/... included
-  std::deque<Inflight> inflight;  // in send order: redelivered in this order (MQTT-4.6.0-1)
-  std::deque<Delivery> queue;     // waiting for the window or for a connection
+  Fifo<Inflight> inflight;  // in send order: redelivered in this order (MQTT-4.6.0-1)
+  Fifo<Delivery> queue;     // waiting for the window or for a connection
   std::set<std::uint16_t> awaiting_pubrel;  // QoS 2 ids received, not yet released
   std::uint16_t next_packet_id = 1;
   std::optional<SessionWill> will;    // of the current or last connection

@@ -128,7 +128,7 @@ void ClientSession::Impl::resume_session(TimeNs now) {
 void ClientSession::Impl::restart_session(TimeNs now) {
   (void)now;
   awaiting_pubrel.clear();
-  std::deque<Outgoing> again;
+  std::vector<Outgoing> again;
   for (OutgoingInflight& f : inflight) {
     release_packet_id(f.packet_id);
     if (f.stage == PublishStage::awaiting_pubcomp) {
@@ -175,8 +175,8 @@ void ClientSession::Impl::pump_requests(TimeNs now) {
   }
 }
 
-std::deque<PendingRequest>::iterator ClientSession::Impl::find_request(std::uint16_t packet_id,
-                                                                       bool subscribe) {
+Fifo<PendingRequest>::iterator ClientSession::Impl::find_request(std::uint16_t packet_id,
+                                                                 bool subscribe) {
   return std::find_if(requests.begin(), requests.end(), [&](const PendingRequest& r) {
     return r.packet_id == packet_id && r.subscribe == subscribe;
   });

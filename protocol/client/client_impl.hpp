@@ -4,41 +4,17 @@
 #pragma once
 
 #include <algorithm>
-#include <deque>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "protocol/client/client_session.hpp"
+#include "protocol/fifo.hpp"
 
 namespace mqttsim::protocol {
 
 inline constexpr TimeNs kClientNsPerS = 1'000'000'000;
-
-// A FIFO that keeps its one allocation: events come one or two at a time and are drained at
-// once, where a deque of large variants allocates a block for nearly every event.
-template <class T>
-class ReusedFifo {
- public:
-  bool empty() const { return head_ == items_.size(); }
-  template <class U>
-  void push_back(U&& item) {
-    items_.emplace_back(std::forward<U>(item));
-  }
-  T take_front() {
-    T item = std::move(items_[head_]);
-    if (++head_ == items_.size()) {
-      items_.clear();
-      head_ = 0;
-    }
-    return item;
-  }
-
- private:
-  std::vector<T> items_;
-  std::size_t head_ = 0;
-};
 
 // Packet Identifiers in use, as a sorted vector: usually a handful, and once its capacity is
 // reached no allocation per message (a std::set allocates a node per identifier). At most
@@ -130,23 +106,23 @@ struct ClientSession::Impl {
   std::uint32_t limits_epoch = 0;  // counts CONNACKs: which `limits` a check ran against
   bool ever_connected = false;     // decides Clean Start of later connections
   ClientConnection conn;
-  ReusedFifo<ClientEvent> events;
+  Fifo<ClientEvent> events;
 
   // Reconnect schedule.
   std::optional<TimeNs> reconnect_at_ns;
   std::uint32_t failures = 0;  // consecutive, since the last successful CONNACK
 
   // Outgoing QoS flows.
-  std::deque<Outgoing> queue;             // not yet sent, in publish() order
-  std::deque<OutgoingInflight> inflight;  // in send order: resent in this order
-  PacketIdSet ids_in_use;                 // by inflight and by sent requests
+  Fifo<Outgoing> queue;             // not yet sent, in publish() order
+  Fifo<OutgoingInflight> inflight;  // in send order: resent in this order
+  PacketIdSet ids_in_use;           // by inflight and by sent requests
   std::uint16_t next_packet_id = 1;
   LocalMessageId next_message_id = 1;
 
   // Incoming QoS 2 (method B): ids delivered and PUBREC'd, waiting for their PUBREL.
   PacketIdSet awaiting_pubrel;
 
-  std::deque<PendingRequest> requests;
+  Fifo<PendingRequest> requests;
   RequestId next_request_id = 1;
   std::map<std::string, ActiveSubscription> subscriptions;  // granted, by filter
 
@@ -176,7 +152,7 @@ struct ClientSession::Impl {
   void on_suback(const Suback& p, TimeNs now);
   void on_unsuback(const Unsuback& p, TimeNs now);
   void on_server_disconnect(const Disconnect& p, TimeNs now);
-  std::deque<PendingRequest>::iterator find_request(std::uint16_t packet_id, bool subscribe);
+  Fifo<PendingRequest>::iterator find_request(std::uint16_t packet_id, bool subscribe);
 
   // client_publish.cpp
   std::optional<Refusal> check_publish(const Outgoing& m) const;

@@ -210,8 +210,8 @@ void ClientSession::Impl::on_publish(const Publish& p, TimeNs now) {
 }
 
 namespace {
-std::deque<OutgoingInflight>::iterator find_inflight(std::deque<OutgoingInflight>& inflight,
-                                                     std::uint16_t id, PublishStage stage) {
+Fifo<OutgoingInflight>::iterator find_inflight(Fifo<OutgoingInflight>& inflight, std::uint16_t id,
+                                               PublishStage stage) {
   return std::find_if(inflight.begin(), inflight.end(), [&](const OutgoingInflight& f) {
     return f.packet_id == id && f.stage == stage;
   });
