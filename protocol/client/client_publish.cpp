@@ -85,6 +85,14 @@ std::optional<Refusal> ClientSession::Impl::check_publish(const Outgoing& m) con
   // The largest form this message can take: full topic name plus a Topic Alias.
   if (is_v5(config.version) && limits.topic_alias_maximum > 0) p.properties.topic_alias = 1;
   const std::size_t size_bytes = encoded_size(p, config.version);
+  // validate() saw it without the alias, and transmit_publish() adds one and then encodes
+  // without validating again: the alias's 3 bytes must not push it past the wire format.
+  if (size_bytes > kMaxPacketSizeBytes) {
+    return Refusal{ReasonCode::packet_too_large,
+                   "a PUBLISH of " + std::to_string(size_bytes) +
+                       " bytes with its Topic Alias is above MQTT's largest packet, " +
+                       std::to_string(kMaxPacketSizeBytes) + " bytes (MQTT-5.0 §2.1.4)"};
+  }
   if (size_bytes > limits.maximum_packet_size_bytes) {
     return Refusal{ReasonCode::packet_too_large,
                    "a PUBLISH of " + std::to_string(size_bytes) +
