@@ -1,8 +1,10 @@
-// Compact containers behind the subscription index: a chunked pool addressed by 32-bit ids, a
-// vector with one inline slot, an open-addressing id map and a table of interned strings. No
-// lookup ever iterates a table, so hash order cannot leak into results.
+// Compact containers behind the subscription index and the broker's connections: a chunked
+// pool addressed by 32-bit ids, a vector with one inline slot, an open-addressing id map, records
+// keyed by 64-bit ids, and a table of interned strings. No lookup ever iterates a table, so hash
+// order cannot leak into results.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -10,6 +12,7 @@
 #include <string>
 #include <string_view>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace mqttsim::protocol::detail {
@@ -167,6 +170,69 @@ class FlatIdMap {
   std::vector<Slot> slots_;
   std::size_t size_ = 0;
   unsigned shift_ = 64;
+};
+
+// Records of T keyed by 64-bit ids (a broker's connections): a lookup is one probe of a flat
+// index and one of a dense vector, where a std::map walks a dozen cold tree nodes. A record
+// stays put while it lives. The walk, for the rare whole-table pass, goes in key order, so hash
+// order never shows in behaviour.
+template <typename T>
+class KeyedRecords {
+ public:
+  T* find(std::uint64_t key) {
+    const std::uint32_t i = index_.find(key);
+    return i == kNoId ? nullptr : slots_[i].record.get();
+  }
+  // The record of `key`, made from `args` when absent; second: whether it was made.
+  template <typename... Args>
+  std::pair<T*, bool> try_emplace(std::uint64_t key, Args&&... args) {
+    if (T* found = find(key)) return {found, false};
+    auto record = std::make_unique<T>(std::forward<Args>(args)...);
+    if (free_.empty()) {
+      slots_.emplace_back();
+      free_.push_back(static_cast<std::uint32_t>(slots_.size() - 1));
+    }
+    const std::uint32_t i = free_.back();
+    index_.insert(key, i);  // may throw; the slot then stays free
+    free_.pop_back();
+    slots_[i] = Slot{key, std::move(record)};
+    return {slots_[i].record.get(), true};
+  }
+  bool erase(std::uint64_t key) {
+    const std::uint32_t i = index_.find(key);
+    if (i == kNoId) return false;
+    index_.erase(key);
+    // Detached first: T's destructor must not see itself still listed.
+    const std::unique_ptr<T> gone = std::move(slots_[i].record);
+    free_.push_back(i);
+    return true;
+  }
+  std::size_t size() const { return index_.size(); }
+  bool empty() const { return size() == 0; }
+  void clear() {
+    index_.clear();
+    slots_.clear();
+    free_.clear();
+  }
+  // The live keys in ascending order.
+  std::vector<std::uint64_t> sorted_keys() const {
+    std::vector<std::uint64_t> keys;
+    keys.reserve(size());
+    for (const Slot& slot : slots_) {
+      if (slot.record) keys.push_back(slot.key);
+    }
+    std::sort(keys.begin(), keys.end());
+    return keys;
+  }
+
+ private:
+  struct Slot {
+    std::uint64_t key = 0;
+    std::unique_ptr<T> record;
+  };
+  FlatIdMap index_;
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> free_;
 };
 
 // Interned strings (topic levels and share names) with reference counts: each distinct level

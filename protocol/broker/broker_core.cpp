@@ -46,19 +46,19 @@ BrokerCore::BrokerCore(BrokerCore&&) noexcept = default;
 BrokerCore& BrokerCore::operator=(BrokerCore&&) noexcept = default;
 
 void BrokerCore::connection_opened(ConnectionId connection, TimeNs now) {
-  auto [it, inserted] = impl_->connections.try_emplace(connection, connection, impl_->config);
+  auto [c, inserted] = impl_->connections.try_emplace(connection, connection, impl_->config);
   if (!inserted) return;
-  it->second.last_packet_ns = now;
+  c->last_packet_ns = now;
   // Until CONNECT arrives, the keep alive is unknown; a client that never sends CONNECT is
   // closed after the broker's own patience (the 3.1.1 §3.1 "reasonable amount of time").
-  it->second.keep_alive_s = 60;
-  impl_->arm_keep_alive(it->second);
+  c->keep_alive_s = 60;
+  impl_->arm_keep_alive(*c);
 }
 
 void BrokerCore::handle_bytes(ConnectionId connection, TimeNs now, ByteView bytes) {
-  auto it = impl_->connections.find(connection);
-  if (it == impl_->connections.end() || it->second.closing) return;
-  Connection& c = it->second;
+  Connection* const found = impl_->connections.find(connection);
+  if (found == nullptr || found->closing) return;
+  Connection& c = *found;
   c.decoder.feed(bytes);
   Packet packet;
   while (!c.closing) {
@@ -76,13 +76,12 @@ void BrokerCore::handle_bytes(ConnectionId connection, TimeNs now, ByteView byte
 }
 
 void BrokerCore::connection_closed(ConnectionId connection, TimeNs now) {
-  auto it = impl_->connections.find(connection);
-  if (it == impl_->connections.end()) return;
-  if (!it->second.closing) {
-    impl_->end_connection(it->second, now, it->second.disconnect_received,
-                          "the network connection closed");
+  Connection* const c = impl_->connections.find(connection);
+  if (c == nullptr) return;
+  if (!c->closing) {
+    impl_->end_connection(*c, now, c->disconnect_received, "the network connection closed");
   }
-  impl_->connections.erase(it);
+  impl_->connections.erase(connection);
 }
 
 void BrokerCore::handle_timeout(TimeNs now) {
@@ -103,8 +102,10 @@ void BrokerCore::handle_timeout(TimeNs now) {
 }
 
 void BrokerCore::shutdown(TimeNs now) {
-  for (auto& [id, c] : impl_->connections) {
-    if (c.closing) continue;
+  for (const ConnectionId id : impl_->connections.sorted_keys()) {
+    Connection* const found = impl_->connections.find(id);
+    if (found == nullptr || found->closing) continue;
+    Connection& c = *found;
     if (c.connected && is_v5(c.version)) {
       impl_->send(c, Disconnect{ReasonCode::server_shutting_down, {}});
     }
@@ -123,16 +124,16 @@ bool BrokerCore::poll_transmit(Transmit& out) {
   while (!m.transmit_queue.empty()) {
     const ConnectionId id = m.transmit_queue.front();
     m.transmit_queue.pop_front();
-    auto it = m.connections.find(id);
-    if (it == m.connections.end()) continue;
-    Connection& c = it->second;
+    Connection* const found = m.connections.find(id);
+    if (found == nullptr) continue;
+    Connection& c = *found;
     c.queued_for_transmit = false;
     out.connection = id;
     out.close = c.closing;
     out.bytes.swap(c.out);
     c.out.clear();
     // A closing connection's state is gone once its last bytes are handed out.
-    if (c.closing) m.connections.erase(it);
+    if (c.closing) m.connections.erase(id);
     return true;
   }
   return false;
@@ -241,17 +242,16 @@ void BrokerCore::Impl::settle(TimeNs now) {
   while (!broken.empty()) {
     const ConnectionId id = broken.back();
     broken.pop_back();
-    auto it = connections.find(id);
-    if (it == connections.end() || it->second.closing) continue;
-    end_connection(it->second, now, /*graceful=*/false,
-                   "internal error: a packet failed to encode");
+    Connection* const c = connections.find(id);
+    if (c == nullptr || c->closing) continue;
+    end_connection(*c, now, /*graceful=*/false, "internal error: a packet failed to encode");
   }
 }
 
 Connection* BrokerCore::Impl::connection_of(const Session& s) {
   if (!s.connected) return nullptr;
-  auto it = connections.find(s.connection);
-  return it == connections.end() || it->second.closing ? nullptr : &it->second;
+  Connection* const c = connections.find(s.connection);
+  return c == nullptr || c->closing ? nullptr : c;
 }
 
 void BrokerCore::Impl::dispatch(Connection& c, Packet& packet, TimeNs now) {
@@ -299,9 +299,9 @@ void BrokerCore::Impl::arm_keep_alive(Connection& c) {
 }
 
 void BrokerCore::Impl::fire_keep_alive(ConnectionId id, TimeNs at, TimeNs now) {
-  auto it = connections.find(id);
-  if (it == connections.end() || it->second.closing) return;
-  Connection& c = it->second;
+  Connection* const found = connections.find(id);
+  if (found == nullptr || found->closing) return;
+  Connection& c = *found;
   const TimeNs grace_ns = static_cast<TimeNs>(c.keep_alive_s) * kNsPerS * 3 / 2;
   if (c.keep_alive_s == 0) return;
   if (c.last_packet_ns + grace_ns > at) {  // traffic since: re-arm at the real deadline

@@ -12,6 +12,7 @@
 
 #include "protocol/broker/broker_core.hpp"
 #include "protocol/broker/broker_state.hpp"
+#include "protocol/flat_tables.hpp"
 #include "protocol/subscription_index.hpp"
 
 namespace mqttsim::protocol {
@@ -56,7 +57,7 @@ struct BrokerCore::Impl {
   BrokerConfig config;
   BrokerState state;
   BrokerMetrics metrics;
-  std::map<ConnectionId, Connection> connections;
+  detail::KeyedRecords<Connection> connections;
   std::deque<ConnectionId> transmit_queue;  // connections with output, first come first served
   Fifo<BrokerEvent> events;
   std::vector<ConnectionId> broken;  // send() failed on these; settle() closes them

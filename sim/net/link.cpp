@@ -130,12 +130,17 @@ double packet_error_rate(double ber, std::int64_t bits) {
 }
 
 LinkModel::LinkModel(LinkConfig config, const Rng& world)
-    : config_(std::move(config)),
-      loss_rng_(world.fork("link/" + config_.name).fork("loss")),
-      jitter_rng_(world.fork("link/" + config_.name).fork("jitter")),
+    : loss_rng_(world.fork("link/" + config.name).fork("loss")),
+      jitter_rng_(world.fork("link/" + config.name).fork("jitter")),
+      config_(std::move(config)),
       duplicate_rng_(world.fork("link/" + config_.name).fork("duplicate")) {
   validate(config_);
   sort_outages();
+}
+
+void LinkModel::share_radio(LinkModel& other) {
+  if (!other.shared_radio_) other.shared_radio_ = std::make_shared<Radio>(other.own_radio_);
+  shared_radio_ = other.shared_radio_;
 }
 
 void LinkModel::sort_outages() {
@@ -201,7 +206,15 @@ bool LinkModel::outage_overlaps_slow(TimeNs start_ns, TimeNs end_ns) const {
 }
 
 inline void LinkModel::drain(TimeNs now_ns) {
-  Radio& r = *radio_;
+  Radio& r = radio();
+  if (r.free_at_ns <= now_ns) {
+    // Idle: everything queued has departed (no packet departs after free_at_ns). Emptied
+    // without reading the entries, which are cold by now.
+    r.queue.clear();
+    r.queue_head = 0;
+    r.queued_bytes = 0;
+    return;
+  }
   while (r.queue_head < r.queue.size() && r.queue[r.queue_head].departs_ns <= now_ns) {
     r.queued_bytes -= r.queue[r.queue_head].size_bytes;
     ++r.queue_head;
@@ -219,7 +232,7 @@ bool LinkModel::queue_full(std::int64_t size_bytes) const {
   const std::int64_t packets = queued_packets();
   if (config_.queue_limit_packets > 0 && packets >= config_.queue_limit_packets) return true;
   return config_.queue_limit_bytes > 0 &&
-         radio_->queued_bytes + size_bytes > config_.queue_limit_bytes;
+         radio().queued_bytes + size_bytes > config_.queue_limit_bytes;
 }
 
 TimeNs LinkModel::tx_duration_ns(std::int64_t size_bytes) const {
@@ -277,7 +290,7 @@ Outcome LinkModel::transmit(TimeNs now_ns, std::int64_t size_bytes) {
   if (in_outage(now_ns)) return drop(DropReason::outage);
   if (config_.mtu_bytes > 0 && size_bytes > config_.mtu_bytes) return drop(DropReason::mtu);
   const DutyCycleConfig& dc = config_.duty_cycle;
-  Radio& radio = *radio_;
+  Radio& radio = this->radio();
   if (dc.enabled && dc.policy == DutyCyclePolicy::drop && now_ns < radio.free_at_ns)
     return drop(DropReason::duty_cycle);
   if (queue_full(size_bytes)) return drop(DropReason::queue_full);

@@ -71,9 +71,8 @@ struct Outage {
 };
 
 struct LinkConfig {
-  std::string name;  // stable: the link's random stream is forked from it
+  // What transmit() reads for every packet comes first, so that it spans few cache lines.
   TimeNs latency_ns = 0;
-  JitterKind jitter = JitterKind::none;
   TimeNs jitter_ns = 0;
   std::int64_t rate_bps = 0;             // 0 = infinite (no serialization delay)
   std::int64_t queue_limit_packets = 0;  // 0 = unlimited; counts waiting and serializing packets
@@ -81,15 +80,17 @@ struct LinkConfig {
   std::int64_t mtu_bytes = 0;            // 0 = unlimited; larger packets are dropped (see below)
   LossConfig loss;
   double bit_error_rate = 0;  // independent of `loss`; both apply
-  std::vector<Outage> outages;
-  DutyCycleConfig duty_cycle;  // when enabled, airtime replaces rate_bps serialization
-  // Keep delivery order: a packet never arrives before the one sent ahead of it (jitter then
-  // only delays). False lets jitter reorder packets, as on a multi-path route.
-  bool in_order = true;
   // Probability that a delivered packet arrives twice (a link-layer retransmission whose ACK was
   // lost). The draw and the copy's delay come from the link's own "duplicate" stream, and only
   // when > 0, so duplication never shifts the loss and jitter draws of the original packets.
   double duplicate_p = 0;
+  JitterKind jitter = JitterKind::none;
+  // Keep delivery order: a packet never arrives before the one sent ahead of it (jitter then
+  // only delays). False lets jitter reorder packets, as on a multi-path route.
+  bool in_order = true;
+  std::vector<Outage> outages;
+  DutyCycleConfig duty_cycle;  // when enabled, airtime replaces rate_bps serialization
+  std::string name;            // stable: the link's random stream is forked from it
 };
 
 enum class DropReason : std::uint8_t {
@@ -164,13 +165,13 @@ class LinkModel {
   // From now on this link transmits on `other`'s radio: one FIFO and one timeline of airtime
   // and duty-cycle silence for both (and any other link sharing it). Call before either has
   // transmitted.
-  void share_radio(const LinkModel& other) { radio_ = other.radio_; }
+  void share_radio(LinkModel& other);
 
   const LinkConfig& config() const { return config_; }
   const LinkStats& stats() const { return stats_; }
   bool in_bad_state() const { return ge_bad_; }
   std::int64_t queued_packets() const {
-    return static_cast<std::int64_t>(radio_->queue.size() - radio_->queue_head);
+    return static_cast<std::int64_t>(radio().queue.size() - radio().queue_head);
   }
 
  private:
@@ -195,26 +196,35 @@ class LinkModel {
   void sort_outages();
   Outcome drop(DropReason reason, TimeNs departed_at_ns = 0);
 
-  LinkConfig config_;
-  Rng loss_rng_;
-  Rng jitter_rng_;
-  Rng duplicate_rng_;
-  TimeNs down_since_ns_ = -1;  // start of the open-ended down fault; -1 when up
-  TimeNs last_now_ns_ = 0;
   // One transmitter: its FIFO of packets waiting or on air, and when it may start again (the
   // end of its last transmission, plus the duty-cycle silence). Shared by the links of one radio
   // (share_radio), whose packets then queue together, each under its own link's limits; a link
-  // alone has its own. The FIFO is a vector and a head index: a queue that goes 0 → 1 → 0
-  // packets (the usual case) then reuses one allocation, where a deque allocates every few.
+  // alone uses its own, inline. The FIFO is a vector and a head index: a queue that goes
+  // 0 → 1 → 0 packets (the usual case) then reuses one allocation, where a deque allocates
+  // every few.
   struct Radio {
     TimeNs free_at_ns = 0;
     std::vector<Queued> queue;
     std::size_t queue_head = 0;
     std::int64_t queued_bytes = 0;
   };
-  std::shared_ptr<Radio> radio_ = std::make_shared<Radio>();
+  Radio& radio() { return shared_radio_ ? *shared_radio_ : own_radio_; }
+  const Radio& radio() const { return shared_radio_ ? *shared_radio_ : own_radio_; }
+
+  // The state transmit() touches for every packet comes first and together: a fleet has tens of
+  // thousands of links, and each packet's link is a cold cache line or several.
+  TimeNs last_now_ns_ = 0;
+  TimeNs down_since_ns_ = -1;  // start of the open-ended down fault; -1 when up
   TimeNs last_delivery_ns_ = 0;
+  Radio own_radio_;
+  std::shared_ptr<Radio> shared_radio_;  // set by share_radio(); own_radio_ is then unused
+  Rng loss_rng_;
+  Rng jitter_rng_;
   bool ge_bad_ = false;
+  std::uint8_t per_cache_next_ = 0;
+  LinkStats stats_;
+  LinkConfig config_;
+  Rng duplicate_rng_;
   // The PER of the last four packet sizes at the current bit error rate: a link carries few
   // sizes (pure ACKs, acks, one data size), and the PER costs a log and an exp per packet.
   struct PerEntry {
@@ -222,8 +232,6 @@ class LinkModel {
     double per = 0;
   };
   PerEntry per_cache_[4];
-  std::uint8_t per_cache_next_ = 0;
-  LinkStats stats_;
 };
 
 }  // namespace mqttsim::sim::net

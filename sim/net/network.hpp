@@ -67,9 +67,21 @@ class Network {
   // on arrival without a callback).
   void set_handler(TraceLayer layer, PacketHandler* handler);
 
+  // A sender's memo of its last route (a TCP end keeps one): send() with it skips the route
+  // table, a cache miss per packet at fleet scale. Refilled when the ends or the links change.
+  class RouteMemo {
+    friend class Network;
+    std::uint64_t key_ = UINT64_MAX;
+    std::size_t links_ = 0;
+    std::uint32_t offset_ = 0;
+    std::uint32_t length_ = 0;
+    bool reachable_ = false;
+  };
+
   // Sends at kernel now: records packet_sent, then the packet hops link by link. It ends in one
   // packet_delivered (and on_packet) or one packet_dropped (and on_packet_dropped) per copy.
   void send(const Packet& packet);
+  void send(const Packet& packet, RouteMemo& memo);
 
   // The smallest MTU on the route from → to (0 = unlimited); std::nullopt when unreachable.
   std::optional<std::int64_t> path_mtu(NodeId from, NodeId to);

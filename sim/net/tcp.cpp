@@ -4,6 +4,7 @@
 #include "sim/net/tcp.hpp"
 
 #include <algorithm>
+#include <cassert>
 #include <stdexcept>
 
 namespace mqttsim::sim::net {
@@ -222,7 +223,8 @@ void TcpTransport::emit(Conn& conn, int side, std::uint8_t flags, std::uint64_t 
   if (capture_ != nullptr) capture(conn, side, segment);
   const std::uint32_t index = acquire_segment(segment);
   const auto size = static_cast<std::uint32_t>(config_.header_bytes + length);
-  network_.send(Packet{end.node, conn.ends[1 - side].node, size, TraceLayer::tcp, flags, index});
+  network_.send(Packet{end.node, conn.ends[1 - side].node, size, TraceLayer::tcp, flags, index},
+                end.route);
 }
 
 void TcpTransport::capture(const Conn& conn, int side, const Segment& segment) {
@@ -301,8 +303,11 @@ void TcpTransport::arm(Conn& conn, int side, TimeNs deadline_ns) {
   End& end = conn.ends[side];
   end.deadline_ns = deadline_ns;
   // One event per end: an event due no later than the deadline re-arms itself when it fires,
-  // so pushing the deadline out on every ACK costs nothing.
-  if (kernel_.is_pending(end.timer)) {
+  // so pushing the deadline out on every ACK costs nothing. `timer` is reset when its event
+  // fires or is cancelled, so it tells whether one is pending without touching the kernel's
+  // slot (a cache miss per ACK at fleet scale).
+  assert((end.timer != EventId{}) == kernel_.is_pending(end.timer));
+  if (end.timer != EventId{}) {
     if (end.timer_at_ns <= deadline_ns) return;
     kernel_.cancel(end.timer);
   }
@@ -317,6 +322,7 @@ void TcpTransport::arm(Conn& conn, int side, TimeNs deadline_ns) {
 void TcpTransport::disarm(End& end) {
   end.deadline_ns = kTimeMaxNs;
   kernel_.cancel(end.timer);
+  end.timer = EventId{};
 }
 
 void TcpTransport::restart_timer(Conn& conn, int side) {

@@ -83,6 +83,7 @@ class TcpTransport final : public StreamTransport, private PacketHandler {
   struct End {
     StreamReceiver* receiver = nullptr;
     NodeId node = 0;
+    Network::RouteMemo route;  // to the other end
     State state = State::idle;
     bool app_open = false;  // the application still gets callbacks
     bool vanished = false;  // crashed: silent to every segment

@@ -83,17 +83,15 @@ void BrokerHost::on_stream_connected(net::StreamId /*id*/) {
 }
 
 void BrokerHost::on_stream_data(net::StreamId id, std::span<const std::uint8_t> bytes) {
-  auto it = connections_.find(id);
-  if (!core_ || it == connections_.end()) return;
-  it->second.scanner.feed(bytes, received_);
+  Connection* const c = connections_.find(id);
+  if (!core_ || c == nullptr) return;
+  c->scanner.feed(bytes, received_);
   core_->handle_bytes(id, world_->kernel.now_ns(), protocol::ByteView(bytes));
   drain();
 }
 
 void BrokerHost::on_stream_closed(net::StreamId id, net::StreamCloseReason /*reason*/) {
-  auto it = connections_.find(id);
-  if (!core_ || it == connections_.end()) return;
-  connections_.erase(it);
+  if (!core_ || !connections_.erase(id)) return;
   ++stats_.connections_lost;
   core_->connection_closed(id, world_->kernel.now_ns());
   drain();
@@ -121,16 +119,15 @@ void BrokerHost::drain() {
 }
 
 void BrokerHost::send(const protocol::Transmit& transmit) {
-  auto it = connections_.find(transmit.connection);
-  if (it == connections_.end()) return;  // the stream is already gone
-  account_sent(*world_, node_, kNoNode, it->second.v5, /*is_publisher=*/false, transmit.bytes,
-               sent_);
+  const Connection* const c = connections_.find(transmit.connection);
+  if (c == nullptr) return;  // the stream is already gone
+  account_sent(*world_, node_, kNoNode, c->v5, /*is_publisher=*/false, transmit.bytes, sent_);
   if (!transmit.bytes.empty()) {
     world_->transport.write(transmit.connection, net::StreamSide::server, transmit.bytes);
   }
   if (transmit.close) {
     world_->transport.close(transmit.connection, net::StreamSide::server);
-    connections_.erase(it);
+    connections_.erase(transmit.connection);
     ++stats_.connections_closed;
   }
 }
@@ -149,8 +146,7 @@ void BrokerHost::drain_events() {
         [this](const auto& e) {
           using E = std::decay_t<decltype(e)>;
           if constexpr (std::is_same_v<E, ev::ClientConnected>) {
-            auto it = connections_.find(e.connection);
-            if (it != connections_.end()) it->second.v5 = protocol::is_v5(e.version);
+            if (Connection* c = connections_.find(e.connection)) c->v5 = protocol::is_v5(e.version);
             ++stats_.clients_connected;
             trace_protocol_event(*world_, node_, "client_connected", e.session_present ? 1 : 0);
           } else if constexpr (std::is_same_v<E, ev::ConnectRefused>) {

@@ -55,6 +55,7 @@ VirtualClient::VirtualClient(NodeWorld& world, net::NodeId node, std::string_vie
   const Rng topic_rng = world_rng.fork("client/" + std::to_string(index) + "/topic");
   for (const PublishBehaviour& p : behaviour.publishes) {
     Publishing state;
+    state.spec = p;
     state.topic = expand_template(p.topic_template, index, node_name, behaviour.values, topic_rng);
     state.topic_id = world.ledger.intern(state.topic);
     publishing_.push_back(std::move(state));
@@ -143,10 +144,10 @@ void VirtualClient::schedule_publish(std::uint32_t which, TimeNs at_ns) {
 
 void VirtualClient::on_publish_timer(std::uint32_t which) {
   if (crashed_) return;
-  const PublishBehaviour& p = behaviour_->publishes[which];
+  Publishing& state = publishing_[which];
+  const PublishBehaviour& p = state.spec;
   const TimeNs now = world_->kernel.now_ns();
   if (now > p.stop_ns) return;
-  Publishing& state = publishing_[which];
   if (p.max_messages != 0 && state.published >= p.max_messages) return;
   const double size =
       std::clamp(p.payload_size_bytes.sample(publish_rng_), 0.0, p.payload_max_bytes);
