@@ -152,6 +152,7 @@ class TcpTransport final : public StreamTransport, private PacketHandler {
   void on_packet(const Packet& packet) override;
   void on_packet_dropped(const Packet& packet) override;
   std::uint64_t duplicate_payload(const Packet& packet) override;
+  void prefetch(const Packet& packet) const override;
 
   Conn* find(StreamId id);
   const Conn* find(StreamId id) const;
