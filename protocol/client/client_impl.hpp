@@ -84,40 +84,43 @@ struct ActiveSubscription {
 
 // Per-connection state, reset by connection_opened.
 struct ClientConnection {
-  std::optional<StreamDecoder> decoder;
+  // What every packet sent touches first; the decoder (some 500 bytes) last.
   std::vector<std::uint8_t> out;
-  bool close_requested = false;
-  TimeNs opened_ns = 0;
   TimeNs last_sent_ns = 0;
-  std::optional<TimeNs> ping_deadline_ns;  // a PINGREQ is outstanding
+  TimeNs opened_ns = 0;
+  bool close_requested = false;
+  bool clean_start_sent = true;
+  bool normal_disconnect_sent = false;      // the server discards our Will (MQTT-3.14.4-3)
+  std::optional<TimeNs> ping_deadline_ns;   // a PINGREQ is outstanding
+  std::vector<LocalMessageId> qos0_in_out;  // QoS 0 PUBLISH in `out`, acked once handed out
   std::map<std::uint16_t, std::string> inbound_aliases;
   std::map<std::string, std::uint16_t, std::less<>> outbound_aliases;
-  std::vector<LocalMessageId> qos0_in_out;  // QoS 0 PUBLISH in `out`, acked once handed out
-  bool clean_start_sent = true;
-  bool normal_disconnect_sent = false;  // the server discards our Will (MQTT-3.14.4-3)
+  std::optional<StreamDecoder> decoder;
 };
 
 struct ClientSession::Impl {
-  ClientConfig config;
+  // The state a publish and its acknowledgement touch comes first and together: a fleet's
+  // sessions are cold between their messages, so each cache line they span is a miss.
   ClientState state = ClientState::idle;
-  std::string client_id;  // ours, or the one the server assigned
-  ServerLimits limits;
   bool limits_known = false;       // a CONNACK has been seen
-  std::uint32_t limits_epoch = 0;  // counts CONNACKs: which `limits` a check ran against
   bool ever_connected = false;     // decides Clean Start of later connections
-  ClientConnection conn;
+  std::uint32_t limits_epoch = 0;  // counts CONNACKs: which `limits` a check ran against
+  ServerLimits limits;
+  // Outgoing QoS flows.
+  std::uint16_t next_packet_id = 1;
+  LocalMessageId next_message_id = 1;
+  Fifo<Outgoing> queue;             // not yet sent, in publish() order
+  Fifo<OutgoingInflight> inflight;  // in send order: resent in this order
+  PacketIdSet ids_in_use;           // by inflight and by sent requests
   Fifo<ClientEvent> events;
+  ClientConnection conn;
+
+  ClientConfig config;
+  std::string client_id;  // ours, or the one the server assigned
 
   // Reconnect schedule.
   std::optional<TimeNs> reconnect_at_ns;
   std::uint32_t failures = 0;  // consecutive, since the last successful CONNACK
-
-  // Outgoing QoS flows.
-  Fifo<Outgoing> queue;             // not yet sent, in publish() order
-  Fifo<OutgoingInflight> inflight;  // in send order: resent in this order
-  PacketIdSet ids_in_use;           // by inflight and by sent requests
-  std::uint16_t next_packet_id = 1;
-  LocalMessageId next_message_id = 1;
 
   // Incoming QoS 2 (method B): ids delivered and PUBREC'd, waiting for their PUBREL.
   PacketIdSet awaiting_pubrel;

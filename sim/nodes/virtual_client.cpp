@@ -148,12 +148,13 @@ void VirtualClient::schedule_publish(std::uint32_t which, TimeNs at_ns) {
       __builtin_prefetch(reinterpret_cast<const char*>(client) + 64);
       __builtin_prefetch(state);
       __builtin_prefetch(reinterpret_cast<const char*>(state) + 64);
+      client->session_.prefetch();  // its pointer is in the client's first line, just asked for
     }
   };
   Kernel& k = world_->kernel;
   k.cancel(publishing_[which].event);
-  publishing_[which].event = k.schedule_at(std::max(at_ns, k.now_ns()),
-                                           PublishTimer{this, &publishing_[which], which});
+  publishing_[which].event =
+      k.schedule_at(std::max(at_ns, k.now_ns()), PublishTimer{this, &publishing_[which], which});
 }
 
 void VirtualClient::on_publish_timer(std::uint32_t which) {
