@@ -20,12 +20,8 @@ void TcpTransport::on_packet(const Packet& packet) {
 
 void TcpTransport::prefetch(const Packet& packet) const {
   const Segment& segment = segments_[static_cast<std::uint32_t>(packet.payload)];
-  if (segment.conn >= conns_.size()) return;
   // The whole connection: receiving a segment reads and writes both ends.
-  const char* const conn = reinterpret_cast<const char*>(conns_[segment.conn].get());
-  for (std::size_t offset = 0; offset < sizeof(Conn); offset += 64) {
-    __builtin_prefetch(conn + offset);
-  }
+  if (segment.conn < conns_.size()) prefetch_conn(conns_[segment.conn].get());
 }
 
 void TcpTransport::on_packet_dropped(const Packet& packet) {

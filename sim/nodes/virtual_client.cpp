@@ -148,7 +148,9 @@ void VirtualClient::schedule_publish(std::uint32_t which, TimeNs at_ns) {
       __builtin_prefetch(reinterpret_cast<const char*>(client) + 64);
       __builtin_prefetch(state);
       __builtin_prefetch(reinterpret_cast<const char*>(state) + 64);
-      client->session_.prefetch();  // its pointer is in the client's first line, just asked for
+      // Through its pointer in the client's first line, just asked for. (Prefetching the TCP
+      // connection here too was measured slower: 8.4-8.7 s against 7.6-7.8 s a 5-minute run.)
+      client->session_.prefetch();
     }
   };
   Kernel& k = world_->kernel;

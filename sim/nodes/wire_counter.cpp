@@ -6,30 +6,30 @@ namespace mqttsim::sim::nodes {
 
 std::uint64_t WireCounters::total_packets() const {
   std::uint64_t sum = 0;
-  for (std::size_t t = 1; t < packets.size(); ++t) sum += packets[t];
+  for (std::size_t t = 1; t < by_type.size(); ++t) sum += by_type[t].packets;
   return sum;
 }
 
 std::uint64_t WireCounters::total_bytes() const {
   std::uint64_t sum = 0;
-  for (const std::uint64_t b : bytes) sum += b;
+  for (const Tally& t : by_type) sum += t.bytes;
   return sum;
 }
 
 std::uint64_t WireCounters::publish_flow_packets() const {
   std::uint64_t sum = 0;
-  for (std::size_t t = 3; t <= 7; ++t) sum += packets[t];
+  for (std::size_t t = 3; t <= 7; ++t) sum += by_type[t].packets;
   return sum;
 }
 
 WireCounters& WireCounters::operator+=(const WireCounters& other) {
-  for (std::size_t t = 0; t < packets.size(); ++t) {
-    packets[t] += other.packets[t];
-    bytes[t] += other.bytes[t];
+  for (std::size_t t = 0; t < by_type.size(); ++t) {
+    by_type[t].packets += other.by_type[t].packets;
+    by_type[t].bytes += other.by_type[t].bytes;
   }
-  for (std::size_t i = 0; i < flow_packets.size(); ++i) {
-    flow_packets[i] += other.flow_packets[i];
-    flow_bytes[i] += other.flow_bytes[i];
+  for (std::size_t i = 0; i < by_flow.size(); ++i) {
+    by_flow[i].packets += other.by_flow[i].packets;
+    by_flow[i].bytes += other.by_flow[i].bytes;
   }
   return *this;
 }
@@ -51,7 +51,7 @@ std::optional<PacketHeader> read_fixed_header(std::span<const std::uint8_t> byte
 
 void PacketScanner::feed(std::span<const std::uint8_t> bytes, WireCounters& counters) {
   if (broken_) {
-    counters.bytes[0] += bytes.size();
+    counters.by_type[0].bytes += bytes.size();
     return;
   }
   std::size_t i = 0;
@@ -75,7 +75,7 @@ void PacketScanner::feed(std::span<const std::uint8_t> bytes, WireCounters& coun
     if (b & 0x80) {
       if (header_bytes_ == 5) {  // a fifth length byte: not MQTT
         broken_ = true;
-        counters.bytes[0] += bytes.size() - i + header_bytes_;
+        counters.by_type[0].bytes += bytes.size() - i + header_bytes_;
         return;
       }
       continue;

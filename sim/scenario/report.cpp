@@ -60,10 +60,10 @@ void add_wire(const World& world, reports::RunReport& report) {
   for (const nodes::VirtualClient& c : world.clients()) total += c.sent();
   for (const nodes::SnGatewayHost& g : world.sn_gateways()) total += g.sent();
   for (std::uint8_t type = 1; type < 16; ++type) {
-    if (total.packets[type] == 0) continue;
+    if (total.by_type[type].packets == 0) continue;
     report.wire.push_back(
         {std::string(protocol::packet_type_name(static_cast<protocol::PacketType>(type))),
-         total.packets[type], total.bytes[type]});
+         total.by_type[type].packets, total.by_type[type].bytes});
   }
   // MQTT-SN datagrams (sensors and gateways), named "SN " + MsgType so they sort apart.
   nodes::SnWireCounters sn_total;
@@ -219,8 +219,8 @@ reports::RunReport make_run_report(const World& world, double wall_s,
     r.qos.back().wire_messages = ledger.published_count(q);
     const auto at = static_cast<std::size_t>(q + 1);
     for (const nodes::WireCounters* w : mqtt_wire) {
-      r.qos.back().wire_packets += w->flow_packets[at];
-      r.qos.back().wire_bytes += w->flow_bytes[at];
+      r.qos.back().wire_packets += w->by_flow[at].packets;
+      r.qos.back().wire_bytes += w->by_flow[at].bytes;
     }
     for (const nodes::SnWireCounters* w : sn_wire) {
       r.qos.back().wire_packets += w->flow_packets[at];
