@@ -60,14 +60,14 @@ void Kernel::destroy_pending(Slot& slot) {
   // Busy while the destructor runs: it may cancel this id again (refused), or cancel others and
   // so compact the queue, which must not release this slot under the running destructor.
   slot.state = SlotState::busy;
-  if (slot.aux) slot.aux(slot.storage, AuxOp::destroy);
+  if (slot.destroy) slot.destroy(slot.storage);
   slot.state = SlotState::cancelled;
   ++cancelled_in_queue_;
 }
 
 void Kernel::unqueue_failed(std::uint32_t index, Slot& slot) {
   slot.state = SlotState::busy;
-  if (slot.aux) slot.aux(slot.storage, AuxOp::destroy);
+  if (slot.destroy) slot.destroy(slot.storage);
   ++slot.generation;
   free_slot(index, slot);
 }
@@ -127,13 +127,10 @@ std::uint64_t Kernel::fire_loop(TimeNs end_ns, std::uint64_t max_events) {
 
 bool Kernel::fire_next(TimeNs end_ns) {
   Entry top;
-  std::uint32_t soon_index = kNoSlot;
   // At 1M pending a slot is a cache miss: load the slots of the events that will fire next
   // while the queue moves them to the front, long before their handlers run.
-  while (queue_.pop_due(end_ns, top, [this, &soon_index](std::uint32_t soon) {
-    __builtin_prefetch(&slot_at(soon));
-    soon_index = soon;
-  })) {
+  while (queue_.pop_due(end_ns, top,
+                        [this](std::uint32_t soon) { __builtin_prefetch(&slot_at(soon)); })) {
     const auto index = static_cast<std::uint32_t>(top.order & kSlotMask);
     Slot& slot = slot_at(index);
     if (slot.state == SlotState::cancelled) {
@@ -144,14 +141,9 @@ bool Kernel::fire_next(TimeNs end_ns) {
     // Its EventId stops matching, and not even a forged one can cancel it while it runs.
     ++slot.generation;
     slot.state = SlotState::busy;
-    {
-      const OnExit done{[this, index, &slot] { free_slot(index, slot); }};
-      ++fired_;
-      slot.fire(slot.storage);
-    }
-    // The slot of the likely next event came in while this one ran: its handler can now send
-    // for its own memory (a hint only; order and behaviour do not depend on it).
-    if (soon_index != kNoSlot && soon_index != index) prefetch_handler(soon_index);
+    const OnExit done{[this, index, &slot] { free_slot(index, slot); }};
+    ++fired_;
+    slot.fire(slot.storage);
     return true;
   }
   return false;

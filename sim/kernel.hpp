@@ -46,10 +46,6 @@ class Kernel {
 
   // Schedules `handler()` (any callable taking no arguments) at `at_ns`, which must not be in
   // the past. Move-only callables are fine; they are constructed in place and never moved.
-  // A handler may also have a const `prefetch()`: the kernel calls it when the event looks
-  // likely to fire next, while the event before it has just run, so that the memory the
-  // handler will touch is on its way (a fleet's state is far larger than the caches). It must
-  // only read, and only what is valid while the event is pending.
   template <class F>
   [[gnu::always_inline]] EventId schedule_at(TimeNs at_ns, F&& handler);
   template <class F>
@@ -86,12 +82,10 @@ class Kernel {
   // that old EventIds stop matching. `busy`: its handler is running or being destroyed, so the
   // slot can be neither cancelled nor released (its entry, if still queued, counts as live).
   enum class SlotState : std::uint32_t { free, pending, cancelled, busy };
-  enum class AuxOp : std::uint8_t { destroy, prefetch };
   struct alignas(64) Slot {
     // Runs the handler, then destroys it (also when it throws): one indirect call per event.
     void (*fire)(void* storage) = nullptr;
-    // Destroys the handler for cancel(), or calls its prefetch(); nullptr when it needs neither.
-    void (*aux)(void* storage, AuxOp op) = nullptr;
+    void (*destroy)(void* storage) = nullptr;  // for cancel(); nullptr when trivially destructible
     std::uint32_t generation = 0;
     SlotState state = SlotState::free;
     alignas(8) unsigned char storage[kInlineBytes];
@@ -109,8 +103,6 @@ class Kernel {
 
   template <class Fn>
   static constexpr bool fits_inline = sizeof(Fn) <= kInlineBytes && alignof(Fn) <= 8;
-  template <class Fn>
-  static constexpr bool has_prefetch = requires(const Fn& fn) { fn.prefetch(); };
 
   Slot& slot_at(std::uint32_t index) { return slots_[index]; }
   const Slot& slot_at(std::uint32_t index) const { return slots_[index]; }
@@ -162,13 +154,8 @@ class Kernel {
     }
   }
   template <class Fn>
-  static void aux_inline(void* storage, AuxOp op) {
-    Fn* const fn = std::launder(static_cast<Fn*>(storage));
-    if (op == AuxOp::destroy) {
-      fn->~Fn();
-    } else if constexpr (has_prefetch<Fn>) {
-      fn->prefetch();
-    }
+  static void destroy_inline(void* storage) {
+    std::launder(static_cast<Fn*>(storage))->~Fn();
   }
   template <class Fn>
   static Fn* boxed(void* storage) {
@@ -182,19 +169,8 @@ class Kernel {
     (*fn)();
   }
   template <class Fn>
-  static void aux_boxed(void* storage, AuxOp op) {
-    if (op == AuxOp::destroy) {
-      delete boxed<Fn>(storage);
-    } else if constexpr (has_prefetch<Fn>) {
-      boxed<Fn>(storage)->prefetch();
-    }
-  }
-  // Runs the prefetch() of the handler in `index`, if it is still pending.
-  void prefetch_handler(std::uint32_t index) {
-    Slot& slot = slot_at(index);
-    if (slot.state == SlotState::pending && slot.aux != nullptr) {
-      slot.aux(slot.storage, AuxOp::prefetch);
-    }
+  static void destroy_boxed(void* storage) {
+    delete boxed<Fn>(storage);
   }
   template <class Fn, class F>
   void emplace_handler(Slot& slot, F&& handler);
@@ -220,13 +196,12 @@ void Kernel::emplace_handler(Slot& slot, F&& handler) {
   if constexpr (fits_inline<Fn>) {
     ::new (static_cast<void*>(slot.storage)) Fn(std::forward<F>(handler));
     slot.fire = &fire_inline<Fn>;
-    slot.aux = std::is_trivially_destructible_v<Fn> && !has_prefetch<Fn> ? nullptr
-                                                                         : &aux_inline<Fn>;
+    slot.destroy = std::is_trivially_destructible_v<Fn> ? nullptr : &destroy_inline<Fn>;
   } else {
     Fn* fn = new Fn(std::forward<F>(handler));
     std::memcpy(slot.storage, &fn, sizeof fn);
     slot.fire = &fire_boxed<Fn>;
-    slot.aux = &aux_boxed<Fn>;
+    slot.destroy = &destroy_boxed<Fn>;
   }
 }
 

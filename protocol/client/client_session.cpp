@@ -33,12 +33,6 @@ ClientSession::Impl::Impl(ClientConfig client_config)
 ClientSession::ClientSession(ClientConfig config)
     : impl_(std::make_unique<Impl>(std::move(config))) {}
 ClientSession::~ClientSession() = default;
-
-void ClientSession::prefetch() const {
-  const char* const first = reinterpret_cast<const char*>(impl_.get());
-  const char* const end = reinterpret_cast<const char*>(&impl_->conn.opened_ns);
-  for (const char* line = first; line < end; line += 64) __builtin_prefetch(line);
-}
 ClientSession::ClientSession(ClientSession&&) noexcept = default;
 ClientSession& ClientSession::operator=(ClientSession&&) noexcept = default;
 

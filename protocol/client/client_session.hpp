@@ -253,9 +253,6 @@ class ClientSession {
   // The filters the server granted, in order: those a Session Present 0 subscribes again.
   std::vector<std::string> granted_filters() const;
   const ClientConfig& config() const;
-  // Asks for the cache lines a publish and its acknowledgement touch first (a hint for a host
-  // that knows a publish is coming; it only reads the session's own address).
-  void prefetch() const;
 
  private:
   struct Impl;

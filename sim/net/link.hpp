@@ -167,13 +167,6 @@ class LinkModel {
   // transmitted.
   void share_radio(LinkModel& other);
 
-  // Asks for the cache lines transmit() reads (a hint: see Kernel::schedule_at).
-  void prefetch() const {
-    const char* const first = reinterpret_cast<const char*>(this);
-    const char* const end = reinterpret_cast<const char*>(&config_.outages + 1);
-    for (const char* line = first; line < end; line += 64) __builtin_prefetch(line);
-  }
-
   const LinkConfig& config() const { return config_; }
   const LinkStats& stats() const { return stats_; }
   bool in_bad_state() const { return ge_bad_; }

@@ -159,28 +159,7 @@ void Network::send(const Packet& packet, RouteMemo& memo) {
 }
 
 void Network::schedule_arrival(std::uint32_t index, TimeNs at_ns) {
-  struct Arrival {
-    Network* network;
-    std::uint32_t index;
-    void operator()() const { network->arrive(index); }
-    void prefetch() const { network->prefetch_arrival(index); }
-  };
-  kernel_.schedule_at(at_ns, Arrival{this, index});
-}
-
-void Network::prefetch_arrival(std::uint32_t index) const {
-  const Flight& flight = flights_[index];
-  if (flight.route_length > 0) {
-    const std::uint32_t at = flight.route_offset + flight.hop;
-    topology_.link(route_links_[at]).prefetch();
-    if (flight.hop + 1 < flight.route_length) {
-      topology_.link(route_links_[at + 1]).prefetch();
-      return;
-    }
-  }
-  if (const PacketHandler* handler = handlers_[static_cast<std::size_t>(flight.packet.layer)]) {
-    handler->prefetch(flight.packet);
-  }
+  kernel_.schedule_at(at_ns, [this, index] { arrive(index); });
 }
 
 void Network::offer_to_link(std::uint32_t index) {

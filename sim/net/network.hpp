@@ -43,9 +43,6 @@ class PacketHandler {
   // A link duplicated the packet: returns the payload handle for the copy (each copy is then
   // delivered or dropped exactly once).
   virtual std::uint64_t duplicate_payload(const Packet& packet) = 0;
-  // The packet will likely arrive next: a hint to prefetch what on_packet will touch. It must
-  // only read.
-  virtual void prefetch(const Packet& /*packet*/) const {}
 };
 
 using PartitionId = std::uint32_t;
@@ -145,9 +142,6 @@ class Network {
   void deliver(std::uint32_t index);
   void drop(std::uint32_t index, TraceDrop reason, NodeId at, LinkId link);
   void schedule_arrival(std::uint32_t index, TimeNs at_ns);
-  // The memory the arrival of flight `index` will touch: the link it is on, then the next link
-  // or the receiving transport's state (see Kernel::schedule_at on prefetch()).
-  void prefetch_arrival(std::uint32_t index) const;
   void update_link_state(LinkId link);
   void record_fault(std::string_view label, NodeId node, NodeId peer, LinkId link);
   void uncut(LinkId link);

@@ -152,14 +152,7 @@ class TcpTransport final : public StreamTransport, private PacketHandler {
   void on_packet(const Packet& packet) override;
   void on_packet_dropped(const Packet& packet) override;
   std::uint64_t duplicate_payload(const Packet& packet) override;
-  void prefetch(const Packet& packet) const override;
 
-  static void prefetch_conn(const Conn* conn) {
-    const char* const first = reinterpret_cast<const char*>(conn);
-    for (std::size_t offset = 0; offset < sizeof(Conn); offset += 64) {
-      __builtin_prefetch(first + offset);
-    }
-  }
   Conn* find(StreamId id);
   const Conn* find(StreamId id) const;
   Conn* live(std::uint32_t slot, std::uint32_t generation);

@@ -18,12 +18,6 @@ void TcpTransport::on_packet(const Packet& packet) {
   maybe_free(segment.conn, segment.generation);
 }
 
-void TcpTransport::prefetch(const Packet& packet) const {
-  const Segment& segment = segments_[static_cast<std::uint32_t>(packet.payload)];
-  // The whole connection: receiving a segment reads and writes both ends.
-  if (segment.conn < conns_.size()) prefetch_conn(conns_[segment.conn].get());
-}
-
 void TcpTransport::on_packet_dropped(const Packet& packet) {
   free_segments_.push_back(static_cast<std::uint32_t>(packet.payload));
 }

@@ -206,41 +206,6 @@ TEST_CASE("large and move-only handlers work and every handler is destroyed exac
   CHECK(token.use_count() == 1);
 }
 
-namespace {
-
-// A handler with a prefetch() hint that counts the hints it gets.
-struct Hinted {
-  int* fired;
-  int* hinted;
-  void operator()() const { ++*fired; }
-  void prefetch() const { ++*hinted; }
-};
-
-}  // namespace
-
-TEST_CASE("a likely next event's prefetch() runs before it fires, never for a cancelled one") {
-  Kernel kernel;
-  int fired = 0;
-  int hinted = 0;
-  kernel.schedule_at(1, [] {});
-  kernel.schedule_at(2, Hinted{&fired, &hinted});
-  kernel.run_until(1);
-  CHECK(fired == 0);
-  CHECK(hinted == 1);  // after the event at 1 fired, the one at 2 was next
-  kernel.run();
-  CHECK(fired == 1);
-  CHECK(hinted == 1);
-
-  int cancelled_hints = 0;
-  int cancelled_fired = 0;
-  EventId victim;
-  kernel.schedule_at(10, [&] { kernel.cancel(victim); });
-  victim = kernel.schedule_at(11, Hinted{&cancelled_fired, &cancelled_hints});
-  kernel.run();
-  CHECK(cancelled_fired == 0);
-  CHECK(cancelled_hints == 0);
-}
-
 TEST_CASE("a throwing handler is destroyed once, and its slot is reused") {
   auto token = std::make_shared<int>(0);
   Kernel kernel;
