@@ -144,17 +144,15 @@ void Network::send(const Packet& packet, RouteMemo& memo) {
   if (node_down(packet.from)) return drop(index, TraceDrop::node_down, packet.from, kNoLink);
   const std::uint64_t key = std::uint64_t{packet.from} << 32 | packet.to;
   if (memo.key_ != key || memo.links_ != topology_.link_count()) {
-    const Route route = find_route(packet.from, packet.to);
+    memo.route_ = find_route(packet.from, packet.to);
     memo.key_ = key;
     memo.links_ = topology_.link_count();
-    memo.offset_ = route.offset;
-    memo.length_ = route.length;
-    memo.reachable_ = route.reachable;
   }
-  if (!memo.reachable_) return drop(index, TraceDrop::no_route, packet.from, kNoLink);
-  flight.route_offset = memo.offset_;
-  flight.route_length = static_cast<std::uint16_t>(memo.length_);
-  if (memo.length_ == 0) return schedule_arrival(index, kernel_.now_ns());  // to itself
+  const Route& route = memo.route_;
+  if (!route.reachable) return drop(index, TraceDrop::no_route, packet.from, kNoLink);
+  flight.route_offset = route.offset;
+  flight.route_length = static_cast<std::uint16_t>(route.length);
+  if (route.length == 0) return schedule_arrival(index, kernel_.now_ns());  // to itself
   offer_to_link(index);
 }
 

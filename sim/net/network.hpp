@@ -69,14 +69,7 @@ class Network {
 
   // A sender's memo of its last route (a TCP end keeps one): send() with it skips the route
   // table, a cache miss per packet at fleet scale. Refilled when the ends or the links change.
-  class RouteMemo {
-    friend class Network;
-    std::uint64_t key_ = UINT64_MAX;
-    std::size_t links_ = 0;
-    std::uint32_t offset_ = 0;
-    std::uint32_t length_ = 0;
-    bool reachable_ = false;
-  };
+  class RouteMemo;
 
   // Sends at kernel now: records packet_sent, then the packet hops link by link. It ends in one
   // packet_delivered (and on_packet) or one packet_dropped (and on_packet_dropped) per copy.
@@ -177,6 +170,13 @@ class Network {
   LossOverrideId next_loss_override_ = 0;
   std::vector<bool> node_down_;
   NetworkStats stats_;
+};
+
+class Network::RouteMemo {
+  friend class Network;
+  std::uint64_t key_ = UINT64_MAX;  // from << 32 | to
+  std::size_t links_ = 0;           // the topology's link count when filled
+  Route route_;
 };
 
 }  // namespace mqttsim::sim::net

@@ -37,16 +37,13 @@ void account_sent(NodeWorld& world, net::NodeId node, std::uint32_t peer, bool v
           const MessageRecord& m = world.ledger.message(r.message_id);
           level = m.level();
         }
-        WireCounters::Tally& flow = counters.by_flow[static_cast<std::size_t>(level + 1)];
-        ++flow.packets;
-        flow.bytes += header.size_bytes;
+        counters.by_flow[static_cast<std::size_t>(level + 1)].count(header.size_bytes);
       }
     } else if (header.type >= 4 && header.type <= 7 && packet.size() >= header.header_bytes + 2u) {
       r.packet_id = static_cast<std::uint16_t>(packet[header.header_bytes] << 8 |
                                                packet[header.header_bytes + 1u]);
       const std::size_t level = header.type == 4 ? 2 : 3;  // PUBACK: QoS 1; the rest QoS 2
-      ++counters.by_flow[level].packets;
-      counters.by_flow[level].bytes += header.size_bytes;
+      counters.by_flow[level].count(header.size_bytes);
     }
     world.trace.record(r);
   });

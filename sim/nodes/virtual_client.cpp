@@ -104,7 +104,7 @@ void VirtualClient::begin(TimeNs now) {
   session_.connect(now);
   subscribe_all();
   for (std::uint32_t i = 0; i < publishing_.size(); ++i) {
-    const PublishBehaviour& p = behaviour_->publishes[i];
+    const PublishBehaviour& p = publishing_[i].spec;
     const TimeNs phase = p.interval_ns > 0 ? uniform_int(publish_rng_, 0, p.interval_ns - 1) : 0;
     schedule_publish(i, std::max(now, p.start_ns) + phase);
   }

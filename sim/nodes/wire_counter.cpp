@@ -23,14 +23,8 @@ std::uint64_t WireCounters::publish_flow_packets() const {
 }
 
 WireCounters& WireCounters::operator+=(const WireCounters& other) {
-  for (std::size_t t = 0; t < by_type.size(); ++t) {
-    by_type[t].packets += other.by_type[t].packets;
-    by_type[t].bytes += other.by_type[t].bytes;
-  }
-  for (std::size_t i = 0; i < by_flow.size(); ++i) {
-    by_flow[i].packets += other.by_flow[i].packets;
-    by_flow[i].bytes += other.by_flow[i].bytes;
-  }
+  for (std::size_t t = 0; t < by_type.size(); ++t) by_type[t] += other.by_type[t];
+  for (std::size_t i = 0; i < by_flow.size(); ++i) by_flow[i] += other.by_flow[i];
   return *this;
 }
 

@@ -19,6 +19,15 @@ struct WireCounters {
   struct Tally {
     std::uint64_t packets = 0;
     std::uint64_t bytes = 0;
+    void count(std::uint64_t size_bytes) {
+      ++packets;
+      bytes += size_bytes;
+    }
+    Tally& operator+=(const Tally& other) {
+      packets += other.packets;
+      bytes += other.bytes;
+      return *this;
+    }
     friend bool operator==(const Tally&, const Tally&) = default;
   };
   // Packets and bytes of one kind side by side: counting a packet touches one cache line, not
@@ -28,11 +37,7 @@ struct WireCounters {
   // (level -1: MQTT-SN QoS -1). Filled by account_sent (node_world.hpp), not by add().
   std::array<Tally, 4> by_flow{};
 
-  void add(std::uint8_t type, std::uint64_t size_bytes) {
-    Tally& t = by_type[type & 0x0F];
-    ++t.packets;
-    t.bytes += size_bytes;
-  }
+  void add(std::uint8_t type, std::uint64_t size_bytes) { by_type[type & 0x0F].count(size_bytes); }
   std::uint64_t packets_of(protocol::PacketType type) const {
     return by_type[static_cast<std::uint8_t>(type)].packets;
   }
