@@ -4,8 +4,10 @@
 #include <string>
 
 #include "cli/commands.hpp"
+#include "cli/huge_pages.hpp"
 
 int main(int argc, char** argv) {
+  mqttsim::cli::reexec_with_huge_pages(argv);
   CLI::App app{"mqttsim: deterministic MQTT simulator and conformance harness"};
   app.set_version_flag("--version", std::string("mqttsim ") + MQTTSIM_VERSION);
   app.require_subcommand(1);
