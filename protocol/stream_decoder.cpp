@@ -52,7 +52,7 @@ void StreamDecoder::learn_first_bytes() {
     return tables;
   }();
   const auto v = static_cast<std::size_t>(options_.version.value_or(Version::v5)) - 3;
-  first_byte_ok_ = kTables[v * 2 + static_cast<std::size_t>(options_.sender)];
+  first_byte_ok_ = &kTables[v * 2 + static_cast<std::size_t>(options_.sender)];
 }
 
 std::size_t StreamDecoder::frame_length(const std::uint8_t* p, const std::uint8_t* end) {
@@ -71,7 +71,7 @@ std::size_t StreamDecoder::frame_length(const std::uint8_t* p, const std::uint8_
     }
   }
   const Version version = options_.version.value_or(Version::v5);
-  if (!first_byte_ok_[p[0]]) [[unlikely]] {
+  if (!(*first_byte_ok_)[p[0]]) [[unlikely]] {
     error_ = *detail::check_first_byte(p[0], version, options_.sender);
     return kFailed;
   }
@@ -91,7 +91,7 @@ std::size_t StreamDecoder::frame_length(const std::uint8_t* p, const std::uint8_
       break;
   }
   const std::size_t total = 1 + length_size + remaining;
-  frame_header_size_ = 1 + length_size;
+  frame_header_size_ = static_cast<std::uint32_t>(1 + length_size);
   if (total > options_.limits.max_packet_size_bytes) [[unlikely]] {
     error_ = {ErrorKind::packet_too_large,
               std::string(packet_type_name(type)) + " of " + std::to_string(total) +
@@ -135,7 +135,7 @@ StreamDecoder::Status StreamDecoder::next(Packet& out) {
                                 : length > pending_.size() ? length - pending_.size()
                                                            : 0;
     if (missing == 0) {
-      pending_pos_ = length;
+      pending_pos_ = static_cast<std::uint32_t>(length);
       return decode_frame(ByteView(pending_.data(), length), out);
     }
     if (borrowed_.empty()) return Status::need_more;

@@ -20,27 +20,29 @@ namespace mqttsim::protocol {
 inline constexpr TimeNs kNsPerS = 1'000'000'000;
 
 struct Connection {
+  // What every packet reads or writes comes first, then the decoder (its per-packet fields lead
+  // it): a broker of a fleet holds thousands of connections, each cold when its packet arrives.
   ConnectionId id = 0;
-  StreamDecoder decoder;
-  std::string client_id;  // set once CONNECT is accepted
   Version version = Version::v3_1_1;
   bool connected = false;  // CONNACK 0 sent, session attached
   bool closing = false;    // no more input; close once `out` is flushed
   bool disconnect_received = false;
+  bool queued_for_transmit = false;
   std::uint16_t keep_alive_s = 0;
-  TimeNs last_packet_ns = 0;
   // What the client announced in its 5.0 CONNECT.
   std::uint16_t client_receive_maximum = 65535;
-  std::uint32_t client_maximum_packet_size = kMaxPacketSizeBytes;
   std::uint16_t client_topic_alias_maximum = 0;
-  std::map<std::uint16_t, std::string> inbound_aliases;
-  std::map<std::string, std::uint16_t> outbound_aliases;
-  std::vector<std::uint8_t> out;
-  bool queued_for_transmit = false;
+  std::uint32_t client_maximum_packet_size = kMaxPacketSizeBytes;
+  TimeNs last_packet_ns = 0;
   // The session of client_id as last looked up, valid while Impl::sessions_erased still equals
   // session_epoch (std::map nodes stay put until erased): saves a lookup by string per packet.
   Session* session = nullptr;
   std::uint64_t session_epoch = 0;
+  std::vector<std::uint8_t> out;
+  StreamDecoder decoder;
+  std::string client_id;  // set once CONNECT is accepted
+  std::map<std::uint16_t, std::string> inbound_aliases;
+  std::map<std::string, std::uint16_t> outbound_aliases;
 
   explicit Connection(ConnectionId connection_id, const BrokerConfig& config);
 };
