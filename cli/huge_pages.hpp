@@ -2,7 +2,7 @@
 // state and touches it at random, so with 4 KB pages nearly every cache miss is also a TLB miss
 // (a page walk of its own). glibc puts its heap on huge pages only when the tunable
 // glibc.malloc.hugetlb=1 is set, and tunables are read once at process start, so the CLI sets it
-// and executes itself again, once. Measured here: the 10-minute fleet-10k bench ran 14% faster.
+// and executes itself again, once. Measured here: the 10-minute fleet-10k bench ran 13% faster.
 //
 // Opt out with GLIBC_TUNABLES=glibc.malloc.hugetlb=0 (any value given by the user is kept).
 #pragma once
