@@ -32,31 +32,54 @@ void EventQueue::pull_far_entries() {
 }
 
 void EventQueue::push_outside(std::uint64_t bucket, const Entry& entry) {
-  if (!wheel_on_ || bucket > current_) {
+  if (!wheel_on_ || bucket >= base_) {
     far_.push(entry);
     return;
   }
-  if (front_.empty()) close_current();
-  front_push(entry);
+  front_insert(entry);
 }
 
-void EventQueue::close_current() {
-  const auto slot = static_cast<std::uint32_t>(current_ & mask_);
-  const std::uint64_t bit = std::uint64_t{1} << (slot % 64);
-  if ((words_[slot / 64] & bit) != 0) {
-    std::size_t chain = 0;
-    for (std::uint32_t node = heads_[slot]; node != kNil; node = nodes_[node].next()) ++chain;
-    front_.reserve(chain + 1);  // the moves below and the push that follows cannot throw
-    for (std::uint32_t node = heads_[slot]; node != kNil; node = nodes_[node].next()) {
-      front_.push_back(entry_at(nodes_.data(), node));
-      --wheel_count_;
-    }
-    heads_[slot] = kNil;
-    words_[slot / 64] &= ~bit;
-    std::make_heap(front_.begin(), front_.end(), later);
+void EventQueue::grow_front(std::size_t entries) {
+  front_.resize(std::max({entries, 2 * front_.size(), std::size_t{64}}));
+}
+
+void EventQueue::front_insert(const Entry& entry) {
+  if (front_pos_ == front_end_) {
+    // An empty front: below the current bucket (the kernel dropped a cancelled event and pushes
+    // an earlier one). The wheel's buckets stay as they are; they all come after this entry.
+    if (front_.empty()) grow_front(1);
+    front_[0] = entry;
+    front_pos_ = 0;
+    front_end_ = 1;
+    return;
   }
-  base_ = current_ + 1;
-  span_ = mask_;
+  if (front_pos_ > 0 && earlier(entry, front_[front_pos_])) {
+    front_[--front_pos_] = entry;  // before every entry left: into the place just popped
+    return;
+  }
+  if (front_end_ == front_.size()) grow_front(front_end_ + 1);
+  // Most often a later event than all in the front: it goes at the end, nothing moves.
+  Entry* const first = front_.data() + front_pos_;
+  Entry* const last = front_.data() + front_end_;
+  Entry* const at = earlier(entry, last[-1]) ? std::upper_bound(first, last, entry, earlier) : last;
+  std::copy_backward(at, last, last + 1);
+  *at = entry;
+  ++front_end_;
+}
+
+void EventQueue::sort_batch() {
+  Entry* const run = front_.data();
+  const std::size_t count = front_end_;
+  if (count > kInsertionSortMax) {
+    std::sort(run, run + count, earlier);
+    return;
+  }
+  for (std::size_t i = 1; i < count; ++i) {
+    const Entry entry = run[i];
+    std::size_t j = i;
+    for (; j > 0 && earlier(entry, run[j - 1]); --j) run[j] = run[j - 1];
+    run[j] = entry;
+  }
 }
 
 void EventQueue::reset_wheel(unsigned shift, unsigned wheel_bits) {
@@ -66,11 +89,11 @@ void EventQueue::reset_wheel(unsigned shift, unsigned wheel_bits) {
   words_.assign(buckets / 64, 0);
   mask_ = buckets - 1;
   wheel_count_ = 0;
-  front_.clear();
+  front_pos_ = front_end_ = 0;
   far_.clear();
   size_ = 0;
   current_ = 0;
-  reopen_current();
+  close_batch();
 }
 
 void EventQueue::adapt(std::uint64_t now_ns) {
@@ -115,7 +138,7 @@ void EventQueue::reload(const std::vector<Entry>& entries, unsigned shift, unsig
   reset_wheel(shift, wheel_on ? wheel_bits : kMinWheelBits);
   wheel_on_ = wheel_on;
   current_ = current;
-  reopen_current();
+  close_batch();
   for (const Entry& entry : entries) push(entry);
 }
 

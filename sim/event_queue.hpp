@@ -1,14 +1,14 @@
 // The kernel's priority queue over (time, order) keys, in three tiers by time:
 // - the wheel: a calendar of `wheel_buckets` buckets of 2^shift ns each, unsorted chains with an
 //   occupancy bitmap, for the near future;
-// - the front: a small binary heap, used only when a bucket is crowded (three entries or more)
-//   or for pushes below the current bucket;
+// - the front: a sorted run of the entries of the buckets being popped, read from its start;
 // - the far tier: a radix heap (radix_heap.hpp) for everything beyond the wheel's horizon.
 // An event is pushed into one bucket in O(1). The bucket width and count follow the observed
-// event rate, so the wheel stays well under one event per bucket and spans the pending events
-// whatever the time scale (see adapt()). A pop takes the earlier of a bucket's one or two
-// entries straight out of its chain, and looks one bucket ahead so that the caller can fetch
-// the next event's memory while this one runs.
+// event rate, so the wheel stays under one event per bucket and spans the pending events
+// whatever the time scale (see adapt()). Pops take the wheel a bitmap word at a time: the
+// entries of the next occupied bucket and of the rest of its word (some 64 buckets, a dozen or
+// two entries) move into the front, are sorted once, and are then popped by reading the next
+// one. The caller learns their ids as they move, so it can fetch their events' memory early.
 #pragma once
 
 #include <algorithm>
@@ -55,11 +55,11 @@ class EventQueue {
   }
   // The smallest entry, which stays queued; the queue must not be empty.
   Entry peek() {
-    if (!front_.empty()) return front_.front();
-    if (!wheel_on_) return far_.peek();
-    Pick pick;
-    if (locate([](std::uint32_t) {}, pick, kTimeMaxNs) == Located::front) return front_.front();
-    return entry_at(nodes_.data(), pick.take);
+    if (front_pos_ == front_end_) {
+      if (!wheel_on_) return far_.peek();
+      open_batch([](std::uint32_t) {}, kTimeMaxNs);
+    }
+    return front_[front_pos_];
   }
   // Pops the smallest entry into `out` if it is due at or before `end_ns`; false, with nothing
   // popped, when it is later or the queue is empty. `coming_soon(id)` is told the ids of
@@ -67,30 +67,24 @@ class EventQueue {
   template <class ComingSoon>
   bool pop_due(TimeNs end_ns, Entry& out, ComingSoon coming_soon) {
     if (size_ == 0) return false;
-    if (front_.empty()) {
+    if (front_pos_ == front_end_) {
       if (!wheel_on_) {
         if (far_.peek().time_ns > end_ns) return false;
         out = far_.pop([&coming_soon](const Entry& soon) { coming_soon(id_of(soon)); });
         count_pop(out);
         return true;
       }
-      Pick pick;
-      const Located located = locate(coming_soon, pick, end_ns);
-      if (located == Located::later) return false;
-      if (located == Located::entry) {
-        if (nodes_[pick.take].time_ns > end_ns) return false;
-        out = entry_at(nodes_.data(), pick.take);
-        take(pick, coming_soon);
-        count_pop(out);
-        return true;
-      }
-      // The bucket was crowded and went to the front.
+      if (!open_batch(coming_soon, end_ns)) return false;
     }
-    if (front_.front().time_ns > end_ns) return false;
-    if (front_.size() > 1) std::pop_heap(front_.begin(), front_.end(), later);
-    out = front_.back();
-    front_.pop_back();
-    if (front_.empty()) reopen_current();
+    const Entry* const next = front_.data() + front_pos_;
+    if (next->time_ns > end_ns) return false;
+    out = *next;
+    const std::size_t left = front_end_ - ++front_pos_;
+    if (left == 0) {
+      close_batch();
+    } else if (left > kLead) {
+      coming_soon(id_of(next[kLead]));  // the batch's first kLead were announced when it opened
+    }
     count_pop(out);
     return true;
   }
@@ -123,7 +117,13 @@ class EventQueue {
   static constexpr std::size_t kWheelOffAbove = 1u << 16;
   static constexpr std::size_t kWheelOnBelow = 1u << 14;
   static constexpr std::uint32_t kLongScanWords = 64;
-  static constexpr std::size_t kCrowdedBucket = 16;
+  // A batch of more than this many entries (two per bucket of a word) means the buckets are
+  // too wide for the event rate.
+  static constexpr std::size_t kCrowdedBatch = 128;
+  // Entries of the front announced to the caller ahead of their pop.
+  static constexpr std::size_t kLead = 16;
+  // Batches up to this size are sorted by insertion: they arrive bucket by bucket, nearly sorted.
+  static constexpr std::size_t kInsertionSortMax = 48;
   static constexpr std::uint32_t kAdaptEvery = 1u << 15;  // pops between two looks at the rate
   // Looks asked for early (crowded or sparse buckets) still wait for this many pops, so that the
   // rate is measured over enough events and a rebuild costs at most O(pending) per this many.
@@ -138,18 +138,9 @@ class EventQueue {
   static Entry entry_at(const Node* nodes, std::uint32_t node) {
     return Entry{nodes[node].time_ns, (nodes[node].link & ~kIdMask) | ((node - 1) & kIdMask)};
   }
-  // The earlier of the first two entries of the current bucket's chain, and the other one
-  // (kNil when the chain had one).
-  struct Pick {
-    std::uint32_t slot;
-    std::uint32_t take;
-    std::uint32_t keep;
-  };
-
   static bool earlier(const Entry& a, const Entry& b) {
     return a.time_ns < b.time_ns || (a.time_ns == b.time_ns && a.order < b.order);
   }
-  static bool later(const Entry& a, const Entry& b) { return earlier(b, a); }
   static std::uint32_t id_of(const Entry& entry) {
     return static_cast<std::uint32_t>(entry.order & kIdMask);
   }
@@ -157,10 +148,6 @@ class EventQueue {
   std::uint64_t wheel_buckets() const { return mask_ + 1; }
   std::uint64_t bucket_of(const Entry& entry) const {
     return static_cast<std::uint64_t>(entry.time_ns) >> shift_;
-  }
-  void front_push(const Entry& entry) {
-    front_.push_back(entry);
-    std::push_heap(front_.begin(), front_.end(), later);
   }
   void wheel_insert(std::uint64_t bucket, const Entry& entry) {
     const auto slot = static_cast<std::uint32_t>(bucket & mask_);
@@ -177,11 +164,13 @@ class EventQueue {
   [[gnu::noinline]] void grow_nodes(std::uint32_t id);
   // Into the front (bucket below base_) or the far tier (beyond the horizon, or wheel off).
   [[gnu::noinline]] void push_outside(std::uint64_t bucket, const Entry& entry);
-  // The front is about to hold entries: the current bucket's chain joins it, so that the front
-  // holds every entry up to the current bucket, and the wheel takes pushes only after it.
-  void close_current();
-  // The front is empty again: the wheel takes pushes into the current bucket again.
-  void reopen_current() {
+  // Into its place in the front's sorted run: most often at the end (a later event).
+  void front_insert(const Entry& entry);
+  // Makes room for at least `entries` in the front, keeping its contents.
+  [[gnu::noinline]] void grow_front(std::size_t entries);
+  // The front's last entry was popped: the wheel takes pushes from the current bucket again.
+  void close_batch() {
+    front_pos_ = front_end_ = 0;
     base_ = current_;
     span_ = wheel_on_ ? mask_ + 1 : 0;
   }
@@ -201,21 +190,20 @@ class EventQueue {
   // The first occupied slot in the words after `word`, or kNoSlot.
   [[gnu::noinline]] std::uint32_t next_occupied_after(std::uint32_t word);
   // The front is empty and the wheel on: moves the current bucket to the first occupied one,
-  // pulls in the far entries that the horizon now covers, and picks the bucket's earliest entry
-  // (entry); or, if the bucket holds three entries or more, moves them all into the front
-  // (front), telling `coming_soon` of each. If that bucket starts after `end_ns`, nothing moves
-  // (later): pushes before it, as after a run_until(), still go into the wheel.
-  enum class Located { entry, front, later };
+  // pulls in the far entries that the horizon now covers, and moves the entries of that bucket
+  // and of the rest of its bitmap word into the front, sorted, telling `coming_soon` of the
+  // first kLead. The wheel then takes pushes only after the batch; earlier ones go to the front.
+  // False, with nothing moved, if the first occupied bucket starts after `end_ns`: pushes
+  // before it, as after a run_until(), still go into the wheel.
   template <class ComingSoon>
-  Located locate(ComingSoon&& coming_soon, Pick& pick, TimeNs end_ns);
+  bool open_batch(ComingSoon&& coming_soon, TimeNs end_ns);
+  // Sorts the batch just opened by key.
+  void sort_batch();
   // The horizon moved: far entries it now covers join the wheel.
   [[gnu::always_inline]] void pull_far() {
     if (!far_.empty()) pull_far_entries();
   }
   [[gnu::noinline]] void pull_far_entries();
-  // Unlinks the picked entry; tells `coming_soon` of the next entry in the wheel's order.
-  template <class ComingSoon>
-  void take(const Pick& pick, ComingSoon& coming_soon);
   // Re-sizes the wheel to the observed event rate and the pending count, when they moved far
   // enough from its shape to be worth rebuilding it.
   [[gnu::noinline]] void adapt(std::uint64_t now_ns);
@@ -226,9 +214,13 @@ class EventQueue {
               std::uint64_t current);
   unsigned wheel_bits() const { return static_cast<unsigned>(std::countr_zero(heads_.size())); }
 
-  // A min-heap of entries with bucket <= current_. While it holds any, the current bucket's
-  // chain is empty, so the front's minimum is the queue's.
+  // front_[front_pos_, front_end_): entries in key order, popped from the start. While any is
+  // left, the front holds every queued entry with a bucket below base_, and the wheel's chains
+  // start at base_: the front's next entry is the queue's minimum. The vector's size is the
+  // room, at least the queue's size when a batch opens, so filling it needs no checks.
   std::vector<Entry> front_;
+  std::size_t front_pos_ = 0;
+  std::size_t front_end_ = 0;
   std::vector<std::uint32_t> heads_;  // per slot: first node of its chain, or kNil
   // Bit per slot: chain not empty. adapt() keeps the wheel dense enough that a scan of these
   // words finds the next occupied bucket within a word or two.
@@ -239,7 +231,8 @@ class EventQueue {
   unsigned shift_ = kInitialShift;
   std::uint64_t current_ = 0;  // absolute bucket number (time >> shift_) of the earliest chain
   // Pushes with bucket - base_ < span_ go into the wheel: base_ is current_ (front empty) or
-  // current_ + 1, and span_ reaches to current_ + mask_, or is 0 with the wheel off.
+  // the bucket after the open batch, and span_ reaches to current_ + mask_, or is 0 with the
+  // wheel off.
   std::uint64_t base_ = 0;
   std::uint64_t span_ = 0;
   std::size_t wheel_count_ = 0;
@@ -253,11 +246,11 @@ class EventQueue {
 };
 
 template <class ComingSoon>
-EventQueue::Located EventQueue::locate(ComingSoon&& coming_soon, Pick& pick, TimeNs end_ns) {
+bool EventQueue::open_batch(ComingSoon&& coming_soon, TimeNs end_ns) {
   if (wheel_count_ == 0) {
     // Far entries all lie beyond every wheel bucket; with the wheel empty, jump to the first.
     const Entry& first_far = far_.peek();
-    if (first_far.time_ns > end_ns) return Located::later;
+    if (first_far.time_ns > end_ns) return false;
     current_ = base_ = bucket_of(first_far);
     pull_far();
   }
@@ -268,52 +261,43 @@ EventQueue::Located EventQueue::locate(ComingSoon&& coming_soon, Pick& pick, Tim
   if (slot == kNoSlot) slot = next_occupied(0);
   const std::uint64_t bucket = current_ + ((slot - here) & mask_);
   // No overflow: the bucket is some entry's time >> shift_.
-  if (static_cast<TimeNs>(bucket << shift_) > end_ns) return Located::later;
-  // Unconditional: after a two-entry bucket the current one stays, a coin toss to predict.
-  current_ = base_ = bucket;
+  if (static_cast<TimeNs>(bucket << shift_) > end_ns) return false;
+  current_ = bucket;
   pull_far();
+  // Room for every queued entry: nothing below can throw or run out of room.
+  if (front_.size() < size_) grow_front(size_);
+  // The batch: this slot and the rest of its word, buckets bucket .. bucket + (63 - slot % 64),
+  // all within the horizon (the wheel has at least 64 slots).
+  std::uint64_t& word = words_[slot / 64];
+  std::uint64_t bits = word & (~std::uint64_t{0} << (slot % 64));
+  word &= ~bits;
+  base_ = bucket + (64 - slot % 64);
+  span_ = current_ + mask_ + 1 - base_;
   const Node* const nodes = nodes_.data();
-  const std::uint32_t first = heads_[slot];
-  const std::uint32_t second = nodes[first].next();
-  if (nodes[second].next() != kNil) {
-    close_current();
-    for (const Entry& entry : front_) coming_soon(id_of(entry));
-    // Crowded buckets mean the wheel is too coarse for the event rate: look again soon.
-    if (front_.size() > kCrowdedBucket) until_adapt_ = 1;
-    return Located::front;
-  }
-  // With one entry, `second` is the sentinel, which is never earlier.
-  // A branch, not masks: it is predictable (one entry, most often), and speculating past it
-  // lets the caller start on the event before the comparison is done. Measured: masks cost 20%.
-  const bool swap = earlier(entry_at(nodes, second), entry_at(nodes, first));
-  pick = Pick{slot, swap ? second : first, swap ? first : second};
-  return Located::entry;
-}
-
-template <class ComingSoon>
-void EventQueue::take(const Pick& pick, ComingSoon& coming_soon) {
   std::uint32_t* const heads = heads_.data();
-  std::uint64_t* const words = words_.data();
-  Node* const nodes = nodes_.data();
-  nodes[pick.keep].link &= ~kIdMask;  // ends the chain; harmless on the sentinel
-  heads[pick.slot] = pick.keep;
-  const std::uint64_t bit = std::uint64_t{1} << (pick.slot % 64);
-  std::uint64_t& word = words[pick.slot / 64];
-  word &= ~(bit & (std::uint64_t{0} - (pick.keep == kNil)));  // cleared when the chain is empty
-  --wheel_count_;
-  // Look ahead: the next entry is the kept one or in the next occupied bucket of this word.
-  const std::uint64_t after = word & (~std::uint64_t{0} << (pick.slot % 64));
-  if (after != 0) {
-    const std::uint32_t next =
-        heads[(pick.slot & ~63u) + static_cast<std::uint32_t>(std::countr_zero(after))];
-    __builtin_prefetch(&nodes[next]);
-    coming_soon(next - 1);
-  }
+  const std::uint32_t first_slot = slot & ~63u;
+  Entry* const run = front_.data();
+  std::size_t count = 0;
+  do {
+    const std::uint32_t at = first_slot + static_cast<std::uint32_t>(std::countr_zero(bits));
+    bits &= bits - 1;
+    for (std::uint32_t node = heads[at]; node != kNil; node = nodes[node].next()) {
+      if (count < kLead) coming_soon(node - 1);
+      run[count++] = entry_at(nodes, node);
+    }
+    heads[at] = kNil;
+  } while (bits != 0);
+  wheel_count_ -= count;
+  front_end_ = count;
+  // Crowded buckets mean the wheel is too coarse for the event rate: look again soon.
+  if (count > kCrowdedBatch) until_adapt_ = 1;
+  if (count > 1) sort_batch();
+  return true;
 }
 
 template <class Visit>
 void EventQueue::for_each(Visit visit) const {
-  for (const Entry& entry : front_) visit(entry);
+  for (std::size_t i = front_pos_; i < front_end_; ++i) visit(front_[i]);
   for (std::uint32_t head : heads_) {
     for (std::uint32_t node = head; node != kNil; node = nodes_[node].next()) {
       visit(entry_at(nodes_.data(), node));
