@@ -67,18 +67,16 @@ void EventQueue::front_insert(const Entry& entry) {
   ++front_end_;
 }
 
-void EventQueue::sort_batch() {
-  Entry* const run = front_.data();
-  const std::size_t count = front_end_;
-  if (count > kInsertionSortMax) {
-    std::sort(run, run + count, earlier);
+void EventQueue::sort_run(Entry* first, Entry* last) {
+  if (last - first > static_cast<std::ptrdiff_t>(kInsertionSortMax)) {
+    std::sort(first, last, earlier);
     return;
   }
-  for (std::size_t i = 1; i < count; ++i) {
-    const Entry entry = run[i];
-    std::size_t j = i;
-    for (; j > 0 && earlier(entry, run[j - 1]); --j) run[j] = run[j - 1];
-    run[j] = entry;
+  for (Entry* i = first + 1; i != last; ++i) {
+    const Entry entry = *i;
+    Entry* j = i;
+    for (; j != first && earlier(entry, j[-1]); --j) *j = j[-1];
+    *j = entry;
   }
 }
 

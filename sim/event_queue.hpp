@@ -66,8 +66,8 @@ class EventQueue {
   // entries likely to be popped next, so that the caller can prefetch what their events touch.
   template <class ComingSoon>
   bool pop_due(TimeNs end_ns, Entry& out, ComingSoon coming_soon) {
-    if (size_ == 0) return false;
     if (front_pos_ == front_end_) {
+      if (size_ == 0) return false;
       if (!wheel_on_) {
         if (far_.peek().time_ns > end_ns) return false;
         out = far_.pop([&coming_soon](const Entry& soon) { coming_soon(id_of(soon)); });
@@ -122,8 +122,8 @@ class EventQueue {
   static constexpr std::size_t kCrowdedBatch = 128;
   // Entries of the front announced to the caller ahead of their pop.
   static constexpr std::size_t kLead = 16;
-  // Batches up to this size are sorted by insertion: they arrive bucket by bucket, nearly sorted.
-  static constexpr std::size_t kInsertionSortMax = 48;
+  // Buckets up to this many entries are sorted by insertion.
+  static constexpr std::size_t kInsertionSortMax = 32;
   static constexpr std::uint32_t kAdaptEvery = 1u << 15;  // pops between two looks at the rate
   // Looks asked for early (crowded or sparse buckets) still wait for this many pops, so that the
   // rate is measured over enough events and a rebuild costs at most O(pending) per this many.
@@ -197,8 +197,8 @@ class EventQueue {
   // before it, as after a run_until(), still go into the wheel.
   template <class ComingSoon>
   bool open_batch(ComingSoon&& coming_soon, TimeNs end_ns);
-  // Sorts the batch just opened by key.
-  void sort_batch();
+  // Sorts [first, last) by key.
+  static void sort_run(Entry* first, Entry* last);
   // The horizon moved: far entries it now covers join the wheel.
   [[gnu::always_inline]] void pull_far() {
     if (!far_.empty()) pull_far_entries();
@@ -278,20 +278,23 @@ bool EventQueue::open_batch(ComingSoon&& coming_soon, TimeNs end_ns) {
   const std::uint32_t first_slot = slot & ~63u;
   Entry* const run = front_.data();
   std::size_t count = 0;
+  // Buckets are taken in time order, so only a bucket's own entries (a chain, newest first) can
+  // be out of order, and most buckets hold one.
   do {
     const std::uint32_t at = first_slot + static_cast<std::uint32_t>(std::countr_zero(bits));
     bits &= bits - 1;
+    const std::size_t bucket_start = count;
     for (std::uint32_t node = heads[at]; node != kNil; node = nodes[node].next()) {
       if (count < kLead) coming_soon(node - 1);
       run[count++] = entry_at(nodes, node);
     }
+    if (count - bucket_start > 1) sort_run(run + bucket_start, run + count);
     heads[at] = kNil;
   } while (bits != 0);
   wheel_count_ -= count;
   front_end_ = count;
   // Crowded buckets mean the wheel is too coarse for the event rate: look again soon.
   if (count > kCrowdedBatch) until_adapt_ = 1;
-  if (count > 1) sort_batch();
   return true;
 }
 

@@ -49,7 +49,6 @@ VirtualClient::VirtualClient(NodeWorld& world, net::NodeId node, std::string_vie
       session_(with_tagged_will(std::move(config))),
       node_(node),
       broker_(broker),
-      index_(index),
       publish_rng_(world_rng.fork("client/" + std::to_string(index) + "/publish")),
       churn_rng_(world_rng.fork("client/" + std::to_string(index) + "/churn")) {
   const Rng topic_rng = world_rng.fork("client/" + std::to_string(index) + "/topic");

@@ -98,12 +98,10 @@ class VirtualClient final : public net::StreamReceiver {
   protocol::ClientSession session_;
   net::NodeId node_;
   net::NodeId broker_;
-  std::uint32_t index_;
   net::StreamId stream_ = 0;  // 0: none
   bool stream_up_ = false;    // handshake done, session told
   bool crashed_ = false;
   bool offline_ = false;
-  bool had_connection_ = false;
   std::uint32_t connect_failures_in_row_ = 0;
   TimeNs not_before_ns_ = 0;  // connect backoff after transport failures
   TimeNs last_loss_ns_ = 0;   // when the last connection ended
