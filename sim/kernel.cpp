@@ -90,6 +90,31 @@ TimeNs Kernel::next_event_ns() {
   return kTimeMaxNs;
 }
 
+// Inlined into the run loops: the call per event cost 8% of the hold model's instructions.
+[[gnu::always_inline]] inline bool Kernel::fire_next(TimeNs end_ns) {
+  Entry top;
+  // At 1M pending a slot is a cache miss: load the slots of the events that will fire next
+  // while the queue moves them to the front, long before their handlers run.
+  while (queue_.pop_due(end_ns, top,
+                        [this](std::uint32_t soon) { __builtin_prefetch(&slot_at(soon)); })) {
+    const auto index = static_cast<std::uint32_t>(top.order & kSlotMask);
+    Slot& slot = slot_at(index);
+    if (slot.state == SlotState::cancelled) {
+      drop_tombstone(index, slot);
+      continue;
+    }
+    now_ns_ = top.time_ns;
+    // Its EventId stops matching, and not even a forged one can cancel it while it runs.
+    ++slot.generation;
+    slot.state = SlotState::busy;
+    const OnExit done{[this, index, &slot] { free_slot(index, slot); }};
+    ++fired_;
+    slot.fire(slot.storage);
+    return true;
+  }
+  return false;
+}
+
 bool Kernel::step() {
   if (running_) throw std::logic_error("Kernel::step called from inside an event handler");
   running_ = true;
@@ -123,30 +148,6 @@ std::uint64_t Kernel::fire_loop(TimeNs end_ns, std::uint64_t max_events) {
   std::uint64_t fired = 0;
   while (fired < max_events && !stop_requested_ && fire_next(end_ns)) ++fired;
   return fired;
-}
-
-bool Kernel::fire_next(TimeNs end_ns) {
-  Entry top;
-  // At 1M pending a slot is a cache miss: load the slots of the events that will fire next
-  // while the queue moves them to the front, long before their handlers run.
-  while (queue_.pop_due(end_ns, top,
-                        [this](std::uint32_t soon) { __builtin_prefetch(&slot_at(soon)); })) {
-    const auto index = static_cast<std::uint32_t>(top.order & kSlotMask);
-    Slot& slot = slot_at(index);
-    if (slot.state == SlotState::cancelled) {
-      drop_tombstone(index, slot);
-      continue;
-    }
-    now_ns_ = top.time_ns;
-    // Its EventId stops matching, and not even a forged one can cancel it while it runs.
-    ++slot.generation;
-    slot.state = SlotState::busy;
-    const OnExit done{[this, index, &slot] { free_slot(index, slot); }};
-    ++fired_;
-    slot.fire(slot.storage);
-    return true;
-  }
-  return false;
 }
 
 void Kernel::grow_slab() {
