@@ -76,29 +76,40 @@ TEST_CASE("a push below the remembered minimum becomes the new minimum") {
   CHECK(queue.pop().order == 2);
 }
 
-TEST_CASE("two entries in a bucket, pushes into it while one is left, and crowded buckets") {
-  // Until its first re-shaping the wheel has 64 ns buckets: 64-127 ns is one bucket.
+TEST_CASE("pushes into the open batch land in order: at its end, in the middle, before it") {
+  // Until its first re-shaping the wheel has 64 ns buckets, so one bitmap word, the most a
+  // batch takes, is 0-4095 ns.
   EventQueue queue;
-  queue.push({100, 1});
-  queue.push({90, 2});
-  CHECK(queue.pop().order == 2);  // the later-pushed but earlier entry of a two-entry bucket
-  queue.push({95, 3});            // into the bucket being emptied, before the one left there
-  CHECK(queue.peek().order == 3);
-  CHECK(queue.pop().order == 3);
-  queue.push({120, 4});
-  queue.push({10, 5});   // below the current bucket: the bucket's entries move to the front
-  queue.push({110, 6});  // the current bucket again, now with the front in use
+  for (const auto& [at_ns, order] : std::vector<std::pair<std::int64_t, std::uint64_t>>{
+           {100, 1}, {90, 2}, {3000, 3}, {200, 4}}) {
+    queue.push({at_ns, order});
+  }
+  CHECK(queue.pop().order == 2);  // opens the batch 90, 100, 200, 3000
+  queue.push({150, 5});           // between two entries left
+  queue.push({5000, 6});          // after the batch: into the wheel
+  queue.push({95, 7});            // before every entry left: into the place just popped
+  queue.push({3000, 8});          // the same time as the batch's last, pushed later: after it
+  queue.push({50, 9});            // below the last pop, with no popped place left
   std::vector<std::uint64_t> orders;
-  for (int i = 0; i < 4; ++i) orders.push_back(queue.pop().order);
-  CHECK(orders == std::vector<std::uint64_t>{5, 1, 6, 4});
-  // Five entries in one bucket, pushed out of order: crowded, so they go through the front.
+  while (!queue.empty()) orders.push_back(queue.pop().order);
+  CHECK(orders == std::vector<std::uint64_t>{9, 7, 1, 5, 4, 3, 8, 6});
+  // The front is empty and the current bucket is 5000's: an earlier push still comes first.
+  queue.push({6000, 10});
+  queue.push({4000, 11});
+  CHECK(queue.pop().order == 11);
+  CHECK(queue.pop().order == 10);
+}
+
+TEST_CASE("a bucket's own entries are sorted when its batch opens, equal times by order") {
+  EventQueue queue;
+  queue.push({1'000'000, 1});  // a later word: the five below are a batch of their own
   for (const auto& [at_ns, order] : std::vector<std::pair<std::int64_t, std::uint64_t>>{
            {250, 7}, {200, 8}, {230, 9}, {200, 10}, {199, 11}}) {
     queue.push({at_ns, order});
   }
-  orders.clear();
+  std::vector<std::uint64_t> orders;
   while (!queue.empty()) orders.push_back(queue.pop().order);
-  CHECK(orders == std::vector<std::uint64_t>{11, 8, 10, 9, 7});
+  CHECK(orders == std::vector<std::uint64_t>{11, 8, 10, 9, 7, 1});
 }
 
 TEST_CASE("pop_due leaves an entry later than the limit queued, in every tier") {
