@@ -122,7 +122,8 @@ class EventQueue {
   static constexpr std::size_t kCrowdedBatch = 128;
   // Entries of the front announced to the caller ahead of their pop.
   static constexpr std::size_t kLead = 16;
-  // Buckets up to this many entries are sorted by insertion.
+  // Buckets up to this many entries are sorted by insertion: they hold two or three, where
+  // std::sort cost 2.5% more of the hold model's instructions (callgrind, 449 M -> 460 M).
   static constexpr std::size_t kInsertionSortMax = 32;
   static constexpr std::uint32_t kAdaptEvery = 1u << 15;  // pops between two looks at the rate
   // Looks asked for early (crowded or sparse buckets) still wait for this many pops, so that the
